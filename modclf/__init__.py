@@ -1,0 +1,11 @@
+"""modclf: segment scraped news pages and score reader comments."""
+
+import logging
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+from modclf.errors import ConfigError, InputError, LabelFileError, ModClfError, ModelLoadError  # noqa: E402
+
+__all__ = ["ConfigError", "InputError", "LabelFileError", "ModClfError", "ModelLoadError", "__version__"]
