@@ -1,0 +1,91 @@
+"""The one inference object users, the CLI and the batch engine all go through."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import torch
+
+from modclf.errors import InputError, ModelLoadError
+from modclf.model import ModClfModel, load_model, save_model
+from modclf.pages import read_page
+from modclf.segment import Page, segment_page
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_NAME = "modclf-base"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+PRECISIONS = ("fp32", "bf16")
+
+
+def default_model_path() -> Path:
+    """$MODCLF_MODEL if set, else the released model in the checkout's models/ folder."""
+    return Path(os.environ.get("MODCLF_MODEL") or MODELS_DIR / DEFAULT_MODEL_NAME)
+
+
+class ModClf:
+    """Segment scraped news pages and score their reader comments.
+
+    Example:
+        >>> clf = ModClf.from_pretrained()
+        >>> page = clf.segment(open("page.txt").read())
+        >>> [c.text for c in page.comments]
+    """
+
+    def __init__(self, model: ModClfModel, tokenizer, path: Path | None = None, precision: str = "fp32"):
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.path = path
+        self.precision = precision
+
+    @property
+    def config(self):
+        return self.model.config
+
+    @property
+    def model_id(self) -> str:
+        """Name and version of the model, stamped on every output record."""
+        return f"{self.config.name}@{self.config.version}"
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike | None = None, precision: str = "fp32") -> ModClf:
+        """Load a model folder (default: the released model, see default_model_path)."""
+        folder = Path(path) if path is not None else default_model_path()
+        if not folder.exists():
+            raise ModelLoadError(
+                f"model folder {folder} does not exist; pass the path of a model folder "
+                "or set MODCLF_MODEL"
+            )
+        model, tokenizer = load_model(folder)
+        return cls(model, tokenizer, path=folder, precision=precision)
+
+    def save_pretrained(self, path: str | os.PathLike) -> None:
+        """Write a self-describing model folder (fp16 safetensors, tokenizer, config)."""
+        save_model(self.model, self.tokenizer, path)
+
+    def segment(self, page: str | bytes | list, fmt: str = "auto") -> Page | list[Page]:
+        """Label every line of a page as body, boilerplate or comment and split the comments.
+
+        Args:
+            page: the page as plain text (one block per line) or HTML, as str or bytes; or a list
+                of pages, which gives a list of Page.
+            fmt: "auto" (detect), "text" or "html".
+
+        Returns:
+            Page with .lines, .body and .comments (or a list of them for a list input).
+
+        Example:
+            >>> page = clf.segment("Headline\\nThe article.\\nReply\\nGreat story!")
+            >>> page.lines[3].label
+            'comment'
+        """
+        if isinstance(page, list):
+            return [self.segment(p, fmt) for p in page]
+        if not isinstance(page, (str, bytes)):
+            raise InputError(f"segment() takes str, bytes or a list of them, got {type(page).__name__}")
+        with torch.inference_mode():
+            return segment_page(self.model, self.tokenizer, read_page(page, fmt), self.precision)

@@ -1,0 +1,214 @@
+"""The one model definition, shared by training and inference.
+
+A sentence encoder (all-MiniLM-L6-v2, fine-tuned) embeds each text; three small heads sit on it:
+- segmentation: line embeddings + layout features -> a bidirectional GRU over the page -> four tags
+  (body, boilerplate, comment-begin, comment-inside), decoded by modclf.decode;
+- incitement: comment embedding -> probability;
+- off-topic: comment embedding and its article's embedding (encoded once per article) -> probability.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from modclf import __version__
+from modclf.decode import TAGS
+from modclf.errors import ModelLoadError
+from modclf.features import FEATURE_DIM
+
+logger = logging.getLogger(__name__)
+
+MODEL_CONFIG_FILE = "modclf_config.json"
+WEIGHTS_FILE = "model.safetensors"
+ENCODER_DIR = "encoder"
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild the model and use it the same way it was trained."""
+
+    name: str = "modclf"
+    version: str = "0.0.0"  # the released model's own version, part of every audit record
+    tags: tuple[str, ...] = TAGS
+    feature_dim: int = FEATURE_DIM
+    max_line_tokens: int = 48  # a line's first tokens say what it is; longer costs speed
+    max_comment_tokens: int = 256
+    article_chunk_tokens: int = 128  # an article is embedded as the mean of up to N chunks
+    max_article_chunks: int = 4
+    segment_hidden: int = 256
+    segment_layers: int = 2
+    head_hidden: int = 256
+    dropout: float = 0.1
+    # Calibration: p = sigmoid(logit / temperature + bias), fitted on a validation split.
+    calibration: dict = field(
+        default_factory=lambda: {"incitement": [1.0, 0.0], "off_topic": [1.0, 0.0]}
+    )
+    versions: dict = field(default_factory=dict)  # modclf, transformers, torch at save time
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["tags"] = list(self.tags)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            logger.warning("ignoring unknown model config keys: %s", ", ".join(sorted(unknown)))
+        kwargs = {k: v for k, v in data.items() if k in known}
+        if "tags" in kwargs:
+            kwargs["tags"] = tuple(kwargs["tags"])
+        return cls(**kwargs)
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of token states over the attention mask (as all-MiniLM-L6-v2 was trained)."""
+    mask = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+class ModClfModel(nn.Module):
+    """Encoder + segmentation, incitement and off-topic heads."""
+
+    def __init__(self, config: ModelConfig, encoder: nn.Module):
+        super().__init__()
+        self.config = config
+        self.encoder = encoder
+        hidden = encoder.config.hidden_size
+        self.segment_in = nn.Sequential(
+            nn.Linear(hidden + config.feature_dim, config.segment_hidden), nn.GELU(), nn.Dropout(config.dropout)
+        )
+        self.segment_rnn = nn.GRU(
+            config.segment_hidden,
+            config.segment_hidden // 2,
+            num_layers=config.segment_layers,
+            batch_first=True,
+            bidirectional=True,
+            dropout=config.dropout if config.segment_layers > 1 else 0.0,
+        )
+        self.segment_out = nn.Linear(config.segment_hidden, len(config.tags))
+        self.incitement_head = nn.Sequential(
+            nn.Linear(hidden, config.head_hidden), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(config.head_hidden, 1)
+        )
+        self.off_topic_head = nn.Sequential(
+            nn.Linear(4 * hidden + 1, config.head_hidden),
+            nn.GELU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(config.head_hidden, 1),
+        )
+
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Mean-pooled encoder embeddings, one per row."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return mean_pool(hidden, attention_mask)
+
+    def segment_logits(
+        self, line_embeddings: torch.Tensor, features: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Tag logits (batch, lines, tags) for pages of line embeddings and layout features.
+
+        `lengths` gives each page's real number of lines when a batch is padded, so the backward
+        direction of the GRU does not read padding.
+        """
+        x = self.segment_in(torch.cat([line_embeddings, features.to(line_embeddings.dtype)], dim=-1))
+        if lengths is None:
+            x, _ = self.segment_rnn(x)
+        else:
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out, _ = self.segment_rnn(packed)
+            x, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+        return self.segment_out(x)
+
+    def incitement_logits(self, comment_embeddings: torch.Tensor) -> torch.Tensor:
+        return self.incitement_head(comment_embeddings).squeeze(-1)
+
+    def off_topic_logits(self, comment_embeddings: torch.Tensor, article_embeddings: torch.Tensor) -> torch.Tensor:
+        c = nn.functional.normalize(comment_embeddings, dim=-1)
+        a = nn.functional.normalize(article_embeddings, dim=-1)
+        cosine = (c * a).sum(-1, keepdim=True)
+        return self.off_topic_head(torch.cat([c, a, c * a, (c - a).abs(), cosine], dim=-1)).squeeze(-1)
+
+
+def version_stamps() -> dict:
+    import transformers
+
+    return {"modclf": __version__, "transformers": transformers.__version__, "torch": torch.__version__}
+
+
+def build_model(config: ModelConfig, encoder_path: str | Path) -> ModClfModel:
+    """A model whose encoder starts from a pretrained folder (heads randomly initialised)."""
+    from transformers import AutoModel
+
+    encoder = AutoModel.from_pretrained(str(encoder_path))
+    return ModClfModel(config, encoder)
+
+
+def save_model(model: ModClfModel, tokenizer, folder: str | Path, dtype: torch.dtype = torch.float16) -> None:
+    """Write weights (safetensors, `dtype`), encoder config, tokenizer and the modclf config."""
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.config.versions = version_stamps()
+    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS_FILE), metadata={"format": "pt", "modclf": __version__})
+    model.encoder.config.save_pretrained(str(folder / ENCODER_DIR))
+    tokenizer.save_pretrained(str(folder / ENCODER_DIR))
+    (folder / MODEL_CONFIG_FILE).write_text(json.dumps(model.config.to_dict(), indent=2) + "\n")
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.split(".")[:3]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def load_model(folder: str | Path):
+    """Rebuild (model, tokenizer) from a folder written by save_model; weights come back as float32."""
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    folder = Path(folder)
+    missing = [p for p in (MODEL_CONFIG_FILE, WEIGHTS_FILE, ENCODER_DIR) if not (folder / p).exists()]
+    if missing:
+        raise ModelLoadError(
+            f"{folder} is not a modclf model folder (missing {', '.join(missing)}); "
+            "pass a folder written by ModClf.save_pretrained or `modclf train`"
+        )
+    try:
+        config = ModelConfig.from_dict(json.loads((folder / MODEL_CONFIG_FILE).read_text()))
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise ModelLoadError(f"{folder / MODEL_CONFIG_FILE}: unreadable model config ({exc})") from exc
+    saved_with = config.versions.get("modclf", "0")
+    if _version_tuple(saved_with) > _version_tuple(__version__):
+        warnings.warn(
+            f"{folder} was saved by modclf {saved_with}, newer than this modclf {__version__}; upgrade modclf",
+            stacklevel=2,
+        )
+    encoder_config = AutoConfig.from_pretrained(str(folder / ENCODER_DIR))
+    encoder = AutoModel.from_config(encoder_config)
+    model = ModClfModel(config, encoder)
+    state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
+    result = model.load_state_dict(state, strict=False)
+    # Position ids are buffers that some transformers versions save and others do not.
+    unexpected = [k for k in result.unexpected_keys if not k.endswith("position_ids")]
+    missing_keys = [k for k in result.missing_keys if not k.endswith("position_ids")]
+    if unexpected or missing_keys:
+        raise ModelLoadError(
+            f"{folder / WEIGHTS_FILE} does not match the model definition "
+            f"(missing {missing_keys[:5]}, unexpected {unexpected[:5]})"
+        )
+    tokenizer = AutoTokenizer.from_pretrained(str(folder / ENCODER_DIR))
+    model.eval()
+    return model, tokenizer
