@@ -360,9 +360,11 @@ def train(config: TrainConfig, pages: dict | None = None) -> Path:
         history.append({"stage": stage, "score": score, **metrics})
         logger.info("%s: selection score %.4f %s", stage, score, json.dumps(metrics.get("lines", {}), default=float)[:300])
         save_model(model, tokenizer, output / "last", dtype=torch.float32)
+        (output / "last" / "training_config.yaml").write_text(to_yaml(config))
         best = max(history, key=lambda h: h["score"])
         if best is history[-1]:
             save_model(model, tokenizer, output / "best", dtype=torch.float32)
+            (output / "best" / "training_config.yaml").write_text(to_yaml(config))
             (output / "best" / "dev_metrics.json").write_text(json.dumps(history[-1], indent=2, default=float))
         model.train()
 
