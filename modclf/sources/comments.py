@@ -162,7 +162,9 @@ def _raw_gab(root: Path) -> list[dict]:
         for row in _read_tsv(root / "gab_hate_corpus" / name):
             if not (row.get("text") or "").strip() or row.get("cv") not in ("0", "1"):
                 continue
-            out.append({"text": row["text"], "incitement": float(row["cv"]), "source": "gab", "orig_split": split})
+            out.append(
+                {"text": row["text"], "incitement": float(row["cv"]), "source": "gab", "orig_split": split}
+            )
     return out
 
 
@@ -293,8 +295,13 @@ def _merge_duplicates(raw: list[dict], seed: int) -> list[ScoringExample]:
                 meta=meta,
             )
         )
-    logger.info("incitement: %d texts from %d rows; %d duplicated keys, %d with conflicting labels",
-                len(examples), len(raw), n_dup, n_noisy)
+    logger.info(
+        "incitement: %d texts from %d rows; %d duplicated keys, %d with conflicting labels",
+        len(examples),
+        len(raw),
+        n_dup,
+        n_noisy,
+    )
     return examples
 
 
@@ -324,30 +331,48 @@ def load_incitement(
 
 
 def _load_semeval(root: Path, seed: int) -> list[ScoringExample]:
-    """SemEval CQA pairs; 2016 dev is the test split, the rest is split by thread into train/dev."""
-    out = []
-    for name in ("pairs_2016_train_part2.tsv", "pairs_2015_dev.tsv", "pairs_2016_dev.tsv"):
-        path = root / "semeval_cqa" / name
-        for row in _read_tsv(path):
+    """SemEval CQA pairs; 2016 dev is the test split, the rest is split by thread into train/dev.
+
+    Some threads occur in two releases (a 2015-dev thread reappears in 2016 dev or train-part2 under
+    another id), so the group is the normalised question, not the thread id; a group holding any
+    2016-dev pair is test, and its copies from other releases are dropped.
+    """
+    rows = []
+    for name in ("pairs_2016_dev.tsv", "pairs_2016_train_part2.tsv", "pairs_2015_dev.tsv"):
+        for row in _read_tsv(root / "semeval_cqa" / name):
             if row.get("offtopic") not in ("0", "1") or not (row.get("comment") or "").strip():
                 continue  # -1 = not English (2015)
-            group = f"semeval:{row['split']}:{row['thread_id']}"
-            if row["split"] == "2016_dev":
-                split = "test"
-            else:
-                split = _split_by_hash(group, seed, DEV_FRACTION, 0.0)
-            out.append(
-                ScoringExample(
-                    text=row["comment"].strip(),
-                    article=row["question"].strip(),
-                    incitement=None,
-                    off_topic=float(row["offtopic"]),
-                    source="semeval",
-                    group=group,
-                    split=split,
-                    meta={"orig_split": row["split"], "label_orig": row["label_orig"]},
-                )
+            rows.append(row)
+    group_of = {}
+    test_groups = set()
+    for row in rows:
+        qkey = normalize_key(row["question"])[:300]
+        group = f"semeval:{hashlib.sha1(qkey.encode()).hexdigest()[:16]}"
+        group_of[id(row)] = group
+        if row["split"] == "2016_dev":
+            test_groups.add(group)
+    out = []
+    for row in rows:
+        group = group_of[id(row)]
+        if group in test_groups and row["split"] != "2016_dev":
+            continue  # an older copy of a test thread: drop it, so test is exactly the 2016 dev set
+        split = "test" if group in test_groups else _split_by_hash(group, seed, DEV_FRACTION, 0.0)
+        out.append(
+            ScoringExample(
+                text=row["comment"].strip(),
+                article=row["question"].strip(),
+                incitement=None,
+                off_topic=float(row["offtopic"]),
+                source="semeval",
+                group=group,
+                split=split,
+                meta={
+                    "orig_split": row["split"],
+                    "thread_id": row["thread_id"],
+                    "label_orig": row["label_orig"],
+                },
             )
+        )
     return out
 
 
@@ -407,6 +432,14 @@ _CHROME = [
     ),
     re.compile(r"^\W*(\d{1,2}[:/.]\d{1,2}.{0,40}|\w+ \d{1,2},? \d{4}.{0,30})$"),  # bare dates/times
     re.compile(r"^\W*$"),
+    # Any short line holding a date or clock time is an author/date header ("Jillian November 13, 2012 at 09:57 AM").
+    re.compile(
+        r".*(\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}"
+        r"|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}"
+        r"|\b\d{1,2}:\d{2}(\s*(am|pm))?\b|\d{4}-\d{2}-\d{2})",
+        re.I,
+    ),
+    re.compile(r".*\u00bb"),  # "dy/dan » Blog Archive » ..." pingbacks and breadcrumbs
 ]
 
 
@@ -424,7 +457,7 @@ def _split_comment_block(block: str) -> list[str]:
     pieces, current = [], []
     for line in block.splitlines():
         line = line.strip()
-        if not line or (len(line.split()) <= 14 and any(p.match(line) for p in _CHROME)):
+        if not line or (len(line.split()) <= 12 and any(p.match(line) for p in _CHROME)):
             if current:
                 pieces.append(" ".join(current))
                 current = []
@@ -454,7 +487,7 @@ def _dragnet_articles(root: Path) -> dict[str, dict]:
         if not m:
             continue
         article = "\n".join(ln.strip() for ln in text[: m.start()].splitlines() if ln.strip())
-        comments = _split_comment_block(text[m.end():])
+        comments = _split_comment_block(text[m.end() :])
         if len(article.split()) < 30 or not comments:
             continue
         articles[page_id] = {"text": article, "comments": comments, "host": hosts.get(page_id)}
@@ -464,6 +497,8 @@ def _dragnet_articles(root: Path) -> dict[str, dict]:
 MAX_COMMENTS_PER_ARTICLE = 40  # a few Slashdot-like pages hold hundreds; don't let them dominate
 HARD_TOP_K = 5  # partner drawn from the K most similar articles for a hard negative
 SAME_STORY_SIM = 0.5  # TF-IDF cosine above which two articles may be the same story: not a negative
+# "Great post, thanks!" fits any article: pairing it with another one would be a false off-topic label.
+MIN_WORDS_FOR_OFFTOPIC_PAIR = 10
 
 
 def _load_news_pairs(pages_root: Path, seed: int) -> list[ScoringExample]:
@@ -501,8 +536,10 @@ def _load_news_pairs(pages_root: Path, seed: int) -> list[ScoringExample]:
         a = arts[art_id]
         # Partners come from the same split (articles without comments included), never the same group.
         candidates = [
-            j for j, other in enumerate(ids)
-            if arts[other]["split"] == a["split"] and arts[other]["group"] != a["group"]
+            j
+            for j, other in enumerate(ids)
+            if arts[other]["split"] == a["split"]
+            and arts[other]["group"] != a["group"]
             and sims[row, j] < SAME_STORY_SIM
         ]
         if not candidates:
@@ -511,13 +548,32 @@ def _load_news_pairs(pages_root: Path, seed: int) -> list[ScoringExample]:
         hard = sorted(candidates, key=lambda j: -sims[row, j])[:HARD_TOP_K]
         for text in a["comments"]:
             meta = {"article_id": art_id}
-            out.append(ScoringExample(text, a["text"], None, 0.0, "news_pairs", a["group"], a["split"],
-                                      {**meta, "pair": "own"}))
+            out.append(
+                ScoringExample(
+                    text, a["text"], None, 0.0, "news_pairs", a["group"], a["split"], {**meta, "pair": "own"}
+                )
+            )
+            if len(text.split()) < MIN_WORDS_FOR_OFFTOPIC_PAIR:
+                continue
             is_hard = rng.random() < 0.5
             j = rng.choice(hard if is_hard else candidates)
-            out.append(ScoringExample(text, arts[ids[j]]["text"], None, 1.0, "news_pairs", a["group"],
-                                      a["split"], {**meta, "pair": "hard" if is_hard else "random",
-                                                   "partner_id": ids[j], "similarity": round(float(sims[row, j]), 3)}))
+            out.append(
+                ScoringExample(
+                    text,
+                    arts[ids[j]]["text"],
+                    None,
+                    1.0,
+                    "news_pairs",
+                    a["group"],
+                    a["split"],
+                    {
+                        **meta,
+                        "pair": "hard" if is_hard else "random",
+                        "partner_id": ids[j],
+                        "similarity": round(float(sims[row, j]), 3),
+                    },
+                )
+            )
     return out
 
 
@@ -578,13 +634,17 @@ def load_contrast(path: str | os.PathLike | None = None) -> list[ScoringExample]
 
 
 def _dedup_final(examples: list[ScoringExample]) -> list[ScoringExample]:
-    """Drop repeated (text, article) pairs across sources; the first copy (and its split) wins."""
-    seen, out = set(), []
+    """Drop a (text, article) pair already seen in another group; the first copy (and its split) wins.
+
+    Repeats inside one group are kept: in SemEval they are separate, separately labelled posts of
+    one thread (and keep the 2016-dev test set whole); they cannot leak across splits.
+    """
+    first_group: dict[tuple, str] = {}
+    out = []
     for e in examples:
         key = (normalize_key(e.text), normalize_key(e.article)[:300] if e.article else None)
-        if key in seen:
+        if first_group.setdefault(key, e.group) != e.group:
             continue
-        seen.add(key)
         out.append(e)
     return out
 
@@ -634,7 +694,11 @@ def summarize(examples: list[ScoringExample]) -> list[dict]:
                 "split": split,
                 "n": c["n"],
                 "groups": sum(1 for k in c if k.startswith("groups_")),
-                **{f"{t}_{s}": c[f"{t}_{s}"] for t in ("incitement", "off_topic") for s in ("pos", "neg", "unk")},
+                **{
+                    f"{t}_{s}": c[f"{t}_{s}"]
+                    for t in ("incitement", "off_topic")
+                    for s in ("pos", "neg", "unk")
+                },
             }
         )
     return out
