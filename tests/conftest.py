@@ -54,3 +54,11 @@ def _tiny_clf(tiny_encoder_dir):
 def tiny_clf(_tiny_clf):
     """A fresh copy of the tiny model per test, so tests cannot leak state into each other."""
     return copy.deepcopy(_tiny_clf)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(_tiny_clf, tmp_path_factory) -> Path:
+    """The tiny model saved as a model folder (for from_pretrained and `modclf --model`)."""
+    folder = tmp_path_factory.mktemp("tiny_model")
+    _tiny_clf.save_pretrained(folder)
+    return folder

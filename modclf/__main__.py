@@ -1,0 +1,7 @@
+"""`python -m modclf` runs the command line."""
+
+import sys
+
+from modclf.cli import main
+
+sys.exit(main())

@@ -1,0 +1,128 @@
+"""The `modclf` command line: a thin layer over modclf's Python functions.
+
+Each subcommand is a (setup, run) pair in SUBCOMMANDS: `setup(parser)` adds its arguments and
+`run(args) -> int` calls the library. To add one (score, train, bench), write the two functions
+and register them; `main` handles logging, errors and exit codes for all of them.
+
+Exit codes: 0 done (rejected records are reported, not fatal); 1 a user error, reported on one
+line without a traceback (missing input, unknown file type, missing model folder, every record
+rejected); 2 bad command-line usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+
+from modclf import __version__
+from modclf.errors import ModClfError
+
+logger = logging.getLogger("modclf.cli")
+
+
+# --- segment ---------------------------------------------------------------------------------------
+
+
+def _setup_segment(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "input",
+        help="a page (.txt, .html, .htm), a folder of pages, or a dump (.jsonl, .jsonl.gz, .csv, "
+        ".parquet) of records with `id` and `page`",
+    )
+    parser.add_argument("-o", "--output", help="JSON Lines output (.jsonl or .jsonl.gz); default: stdout")
+    parser.add_argument(
+        "--rejects",
+        help="JSON Lines file for rejected records {id, number, reason}; default: "
+        "<OUTPUT>.rejects.jsonl next to the output (with stdout output: stderr only)",
+    )
+    parser.add_argument("--format", choices=("auto", "text", "html"), default="auto", help="page format (default: auto)")
+    parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="inference precision")
+
+
+def _run_segment(args: argparse.Namespace) -> int:
+    from modclf.api import ModClf
+    from modclf.batch import segment_file
+    from modclf.dumps import check_output_path, default_rejects_path, input_kind, stdout_text
+
+    # Check everything cheap before loading the model.
+    input_kind(args.input)
+    output = check_output_path(args.output, args.input) if args.output else None
+    rejects = args.rejects
+    if rejects is None and output is not None:
+        rejects = default_rejects_path(output)
+    if rejects is not None:
+        rejects = check_output_path(rejects, args.input)
+    clf = ModClf.from_pretrained(args.model, precision=args.precision)
+    summary = segment_file(clf, args.input, output if output is not None else stdout_text(), rejects, args.format)
+    where = f" (rejects in {rejects})" if summary.rejected and rejects is not None else ""
+    logger.info("segment: %s%s", summary.line("pages"), where)
+    if summary.read and not summary.written:
+        raise ModClfError(f"all {summary.read} record(s) of {args.input} were rejected{where}")
+    return 0
+
+
+# --- registry --------------------------------------------------------------------------------------
+
+# name -> (help, setup(parser), run(args) -> exit code). score, train and bench go here.
+SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
+    "segment": ("split pages into body, boilerplate and reader comments", _setup_segment, _run_segment),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modclf", description="Segment news pages and score reader comments.")
+    parser.add_argument("--version", action="version", version=f"modclf {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="errors only")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (help_text, setup, run) in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        setup(sub)
+        sub.set_defaults(run=run)
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> tuple[logging.Handler, int]:
+    """Send modclf's log records to stderr for this run; returns what _restore_logging undoes."""
+    package = logging.getLogger("modclf")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("modclf: %(levelname)s: %(message)s"))
+    previous_level = package.level
+    package.addHandler(handler)
+    package.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO)
+    return handler, previous_level
+
+
+def _restore_logging(handler: logging.Handler, previous_level: int) -> None:
+    package = logging.getLogger("modclf")
+    package.removeHandler(handler)
+    package.setLevel(previous_level)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    handler, previous_level = _configure_logging(args.verbose, args.quiet)
+    try:
+        return args.run(args)
+    except ModClfError as exc:
+        print(f"modclf {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"modclf {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `modclf segment dump.jsonl | head`: the reader left; not worth a traceback. Point stdout
+        # at devnull so that the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    finally:
+        _restore_logging(handler, previous_level)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
