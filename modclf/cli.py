@@ -65,11 +65,30 @@ def _run_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- train -----------------------------------------------------------------------------------------
+
+
+def _setup_train(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, help="YAML training config (see configs/default.yaml)")
+    parser.epilog = "Any setting of the config can be overridden as --key=value (type-checked against the config)."
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from modclf.config import load_config
+    from modclf.train import TrainConfig, train
+
+    config = load_config(TrainConfig, args.config, args.extra)
+    best = train(config)
+    logger.info("train: best model written to %s", best)
+    return 0
+
+
 # --- registry --------------------------------------------------------------------------------------
 
 # name -> (help, setup(parser), run(args) -> exit code). score, train and bench go here.
 SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "segment": ("split pages into body, boilerplate and reader comments", _setup_segment, _run_segment),
+    "train": ("train or fine-tune a model from a YAML config", _setup_train, _run_train),
 }
 
 
@@ -105,7 +124,12 @@ def _restore_logging(handler: logging.Handler, previous_level: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # Only `train` takes free-form --key=value overrides; every other command stays strict.
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "train":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     handler, previous_level = _configure_logging(args.verbose, args.quiet)
     try:
         return args.run(args)

@@ -36,6 +36,7 @@ _HTML_SNIFF = re.compile(
     r"<(!doctype\s+html|html|head|body|div|p|br|span|table|meta|title|article|section|a\s)[\s>/]", re.I
 )
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Longest text kept per block: a megabyte-long "line" is still one block, just not a megabyte of work.
 MAX_BLOCK_CHARS = 20_000
 
@@ -162,7 +163,8 @@ def html_blocks(html: str) -> list[Block]:
     from lxml import etree
     from lxml import html as lxml_html
 
-    html = html.replace("\x00", "")
+    # lxml refuses str input that carries its own encoding declaration; the text is already decoded.
+    html = _XML_DECLARATION.sub("", html.replace("\x00", ""), count=1)
     if not html.strip():
         return []
     try:
