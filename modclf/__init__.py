@@ -11,6 +11,7 @@ from modclf.errors import ConfigError, InputError, LabelFileError, ModClfError, 
 __all__ = ["ConfigError", "InputError", "LabelFileError", "ModClfError", "ModelLoadError", "__version__"]
 
 from modclf.api import ModClf  # noqa: E402
+from modclf.score import Score  # noqa: E402
 from modclf.segment import Comment, Line, Page  # noqa: E402
 
-__all__ += ["Comment", "Line", "ModClf", "Page"]
+__all__ += ["Comment", "Line", "ModClf", "Page", "Score"]

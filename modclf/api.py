@@ -11,6 +11,7 @@ import torch
 from modclf.errors import InputError, ModelLoadError
 from modclf.model import ModClfModel, load_model, save_model
 from modclf.pages import read_page
+from modclf.score import Score, check_comments, embed_articles, embed_comments, scores_from_embeddings
 from modclf.segment import Page, segment_page
 
 logger = logging.getLogger(__name__)
@@ -89,3 +90,44 @@ class ModClf:
             raise InputError(f"segment() takes str, bytes or a list of them, got {type(page).__name__}")
         with torch.inference_mode():
             return segment_page(self.model, self.tokenizer, read_page(page, fmt), self.precision)
+
+    def embed_articles(self, articles: list[str]) -> torch.Tensor:
+        """Article embeddings for off-topic scoring; compute once per article and reuse."""
+        return embed_articles(self.model, self.tokenizer, articles, self.precision)
+
+    def score_embedded(self, comments: list[str], article_embeddings: list[torch.Tensor | None]) -> list[Score]:
+        """Score comments against already embedded articles (one entry per comment, None: no article)."""
+        check_comments(comments)
+        if len(article_embeddings) != len(comments):
+            raise InputError(f"{len(comments)} comments but {len(article_embeddings)} article embeddings")
+        if not comments:
+            return []
+        comment_emb = embed_comments(self.model, self.tokenizer, comments, self.precision)
+        return scores_from_embeddings(self.model, comment_emb, article_embeddings)
+
+    def score(self, comments: str | list[str], article: str | None = None) -> Score | list[Score]:
+        """Calibrated incitement and off-topic probabilities for comments of one article.
+
+        The article is encoded once for all comments. Without an article, off_topic is None.
+
+        Args:
+            comments: one comment or a list of comments.
+            article: the article text the comments belong to (e.g. page.body), or None.
+
+        Returns:
+            A Score (.incitement, .off_topic) per comment; a single Score for a single comment.
+
+        Example:
+            >>> page = clf.segment(html)
+            >>> scores = clf.score([c.text for c in page.comments], article=page.body)
+        """
+        single = isinstance(comments, str)
+        items = [comments] if single else list(comments)
+        if article is not None and not isinstance(article, str):
+            raise InputError(f"article must be a string or None, got {type(article).__name__}")
+        check_comments(items)
+        article_emb = None
+        if article is not None and article.strip() and items:
+            article_emb = self.embed_articles([article])[0]
+        scores = self.score_embedded(items, [article_emb] * len(items))
+        return scores[0] if single else scores

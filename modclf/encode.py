@@ -34,8 +34,14 @@ def pad_batch(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.T
     return ids, mask
 
 
-def embed_token_rows(model, rows: list[list[int]], pad_id: int, batch_tokens: int = 4096, precision: str = "fp32"):
-    """Embeddings (n, hidden) float32 for token rows; batches of similar length, original order kept."""
+def embed_token_rows(
+    model, rows: list[list[int]], pad_id: int, batch_tokens: int = 4096, precision: str = "fp32", embed_fn=None
+):
+    """Embeddings (n, hidden) float32 for token rows; batches of similar length, original order kept.
+
+    `embed_fn(ids, mask)` picks the path: model.embed (segmentation, default) or model.score_embed.
+    """
+    embed_fn = embed_fn or model.embed
     hidden = model.encoder.config.hidden_size
     out = torch.zeros((len(rows), hidden), dtype=torch.float32)
     if not rows:
@@ -52,19 +58,21 @@ def embed_token_rows(model, rows: list[list[int]], pad_id: int, batch_tokens: in
         index = order[start:end]
         ids, mask = pad_batch([rows[i] for i in index], pad_id)
         with autocast_context(precision):
-            emb = model.embed(ids, mask)
+            emb = embed_fn(ids, mask)
         out[torch.tensor(index)] = emb.float()
         start = end
     return out
 
 
-def embed_texts(model, tokenizer, texts: list[str], max_tokens: int, precision: str = "fp32", batch_tokens: int = 4096):
+def embed_texts(
+    model, tokenizer, texts: list[str], max_tokens: int, precision: str = "fp32", batch_tokens: int = 4096, embed_fn=None
+):
     """Embeddings for texts; identical texts are encoded once."""
     unique = list(dict.fromkeys(texts))
     position = {t: i for i, t in enumerate(unique)}
     rows = tokenize(tokenizer, unique, max_tokens) if unique else []
     with torch.inference_mode():
-        emb = embed_token_rows(model, rows, tokenizer.pad_token_id, batch_tokens, precision)
+        emb = embed_token_rows(model, rows, tokenizer.pad_token_id, batch_tokens, precision, embed_fn)
     if len(unique) == len(texts):
         return emb
     return emb[torch.tensor([position[t] for t in texts], dtype=torch.long)]

@@ -46,6 +46,7 @@ class ModelConfig:
     segment_hidden: int = 256
     segment_layers: int = 2
     head_hidden: int = 256
+    score_top_layers: int = 1  # encoder layers the scoring path has of its own (the rest are shared)
     dropout: float = 0.1
     # Calibration: p = sigmoid(logit / temperature + bias), fitted on a validation split.
     calibration: dict = field(
@@ -96,6 +97,23 @@ class ModClfModel(nn.Module):
             dropout=config.dropout if config.segment_layers > 1 else 0.0,
         )
         self.segment_out = nn.Linear(config.segment_hidden, len(config.tags))
+        # The scoring path shares the encoder's lower layers and has its own copy of the top ones,
+        # so fine-tuning for scoring cannot degrade segmentation (and can be trained on cached states).
+        n_layers = encoder.config.num_hidden_layers
+        if not 0 < config.score_top_layers < n_layers:
+            raise ValueError(f"score_top_layers must be in 1..{n_layers - 1}, got {config.score_top_layers}")
+        self.score_top = nn.ModuleList(
+            nn.TransformerEncoderLayer(
+                hidden,
+                encoder.config.num_attention_heads,
+                encoder.config.intermediate_size,
+                dropout=config.dropout,
+                activation="gelu",
+                batch_first=True,
+                layer_norm_eps=encoder.config.layer_norm_eps,
+            )
+            for _ in range(config.score_top_layers)
+        )
         self.incitement_head = nn.Sequential(
             nn.Linear(hidden, config.head_hidden), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(config.head_hidden, 1)
         )
@@ -110,6 +128,45 @@ class ModClfModel(nn.Module):
         """Mean-pooled encoder embeddings, one per row."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return mean_pool(hidden, attention_mask)
+
+    def shared_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Token states after the encoder layers that segmentation and scoring share."""
+        layers = self.encoder.encoder.layer
+        # Run the unmodified encoder forward over its lower layers only (not thread-safe).
+        self.encoder.encoder.layer = layers[: len(layers) - self.config.score_top_layers]
+        try:
+            return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        finally:
+            self.encoder.encoder.layer = layers
+
+    def score_embed_from_states(self, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Scoring embeddings: the scoring path's own top layers over shared states, mean-pooled."""
+        padding = attention_mask == 0
+        for layer in self.score_top:
+            states = layer(states, src_key_padding_mask=padding)
+        return mean_pool(states, attention_mask)
+
+    def score_embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.score_embed_from_states(self.shared_states(input_ids, attention_mask), attention_mask)
+
+    def init_score_top_from_encoder(self) -> None:
+        """Start the scoring layers as exact copies of the encoder's top layers."""
+        top = self.encoder.encoder.layer[len(self.encoder.encoder.layer) - self.config.score_top_layers :]
+        with torch.no_grad():
+            for target, source in zip(self.score_top, top):
+                attention = source.attention
+                target.self_attn.in_proj_weight.copy_(
+                    torch.cat([attention.self.query.weight, attention.self.key.weight, attention.self.value.weight])
+                )
+                target.self_attn.in_proj_bias.copy_(
+                    torch.cat([attention.self.query.bias, attention.self.key.bias, attention.self.value.bias])
+                )
+                target.self_attn.out_proj.weight.copy_(attention.output.dense.weight)
+                target.self_attn.out_proj.bias.copy_(attention.output.dense.bias)
+                target.norm1.load_state_dict(attention.output.LayerNorm.state_dict())
+                target.linear1.load_state_dict(source.intermediate.dense.state_dict())
+                target.linear2.load_state_dict(source.output.dense.state_dict())
+                target.norm2.load_state_dict(source.output.LayerNorm.state_dict())
 
     def segment_logits(
         self, line_embeddings: torch.Tensor, features: torch.Tensor, lengths: torch.Tensor | None = None
@@ -204,6 +261,11 @@ def load_model(folder: str | Path):
     # Position ids are buffers that some transformers versions save and others do not.
     unexpected = [k for k in result.unexpected_keys if not k.endswith("position_ids")]
     missing_keys = [k for k in result.missing_keys if not k.endswith("position_ids")]
+    if missing_keys and all(k.startswith("score_top.") for k in missing_keys):
+        # A segmentation-only checkpoint: the scoring path starts as a copy of the encoder top.
+        logger.warning("%s has no scoring layers; initialising them from the encoder", folder)
+        model.init_score_top_from_encoder()
+        missing_keys = []
     if unexpected or missing_keys:
         raise ModelLoadError(
             f"{folder / WEIGHTS_FILE} does not match the model definition "

@@ -1,0 +1,60 @@
+"""End-to-end checks on the released model (skipped when it or the seed page is absent)."""
+
+from __future__ import annotations
+
+import pytest
+
+from modclf import ModClf
+from conftest import REPO, SEED_PAGE, needs_released_model
+
+CHROME = {"Loaded: 0%", "Progress: 0%", "0:00", "Previous", "Play", "Skip", "Mute", "Current Time0:00", "/",
+          "Duration Time1:09", "Fullscreen", "+8", "View gallery"}
+
+
+@pytest.fixture(scope="module")
+def released():
+    return ModClf.from_pretrained()
+
+
+@needs_released_model
+@pytest.mark.skipif(not SEED_PAGE.exists(), reason=f"seed page not found at {SEED_PAGE}")
+def test_seed_page(released):
+    text = SEED_PAGE.read_text(encoding="utf-8")
+    source_lines = [line.strip() for line in text.splitlines() if line.strip()]
+    page = released.segment(text)
+    assert [line.text for line in page.lines] == source_lines
+
+    # The two final lines are two separate comments, and nothing else is a comment.
+    assert [c.text for c in page.comments] == source_lines[-2:]
+    assert [line.label for line in page.lines[-2:]] == ["comment", "comment"]
+    assert page.lines[-2].comment == 0 and page.lines[-1].comment == 1
+    assert all(line.label != "comment" for line in page.lines[:-2])
+
+    # Video-player and gallery chrome is boilerplate.
+    for line in page.lines:
+        if line.text in CHROME:
+            assert line.label == "boilerplate", line.text
+
+    # Photo captions repeat an article sentence without its final full stop: boilerplate.
+    body_sentences = {line.text.rstrip(".") for line in page.lines if line.text.endswith(".")}
+    captions = [line for line in page.lines if not line.text.endswith((".", "?", "’", "'")) and line.text in body_sentences]
+    # ... and the lines right after a gallery link are the photos' captions.
+    captions += [nxt for line, nxt in zip(page.lines, page.lines[1:])
+                 if line.text == "View gallery" and not nxt.text.endswith(".") and nxt.text not in CHROME]
+    assert len(captions) >= 5
+    for caption in captions:
+        assert caption.label == "boilerplate", caption.text
+    assert page.lines[0].label == "body"
+    paragraphs = [line for line in page.lines if len(line.text.split()) > 15 and line.text.endswith((".", "’", "?"))]
+    assert paragraphs and all(line.label == "body" for line in paragraphs)
+
+
+@needs_released_model
+def test_bundled_examples_segment_sensibly(released):
+    page = released.segment((REPO / "examples" / "pages" / "harbour_bridge.txt").read_text())
+    assert len(page.comments) >= 2
+    assert "harbour bridge" in page.body.lower()
+    assert all("View gallery" != c.text for c in page.comments)
+    html = released.segment((REPO / "examples" / "pages" / "library_reopens.html").read_text())
+    assert "Millbrook" in html.body
+    assert not any("track(" in line.text or "dataLayer" in line.text for line in html.lines)
