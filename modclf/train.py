@@ -8,6 +8,8 @@ The encoder starts from all-MiniLM-L6-v2 (init: base) or from a released model f
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -59,6 +61,18 @@ class TrainConfig:
     finetune_head_lr: float = 3e-4
     eval_pages: int = 300
     max_line_tokens: int = 48
+    tasks: list[str] = dataclasses.field(default_factory=lambda: ["segmentation", "scoring"])
+    label_files: list[str] = dataclasses.field(default_factory=list)
+    builtin_scoring_sources: bool = True
+    exclude_sources: list[str] = dataclasses.field(default_factory=list)
+    scoring_epochs: float = 3.0
+    scoring_lr: float = 5e-5
+    scoring_head_lr: float = 1e-3
+    scoring_batch: int = 32
+    scoring_max_tokens: int = 128
+    negatives_per_epoch: int = 15000
+    positive_repeat: int = 3
+    contrast_repeat: int = 3
 
     def __post_init__(self) -> None:
         checks = {
@@ -74,6 +88,15 @@ class TrainConfig:
             "n_synthetic_train": self.n_synthetic_train >= 0,
             "max_line_tokens": 8 <= self.max_line_tokens <= 512,
             "threads": self.threads >= 0,
+            "tasks": bool(self.tasks) and set(self.tasks) <= {"segmentation", "scoring"},
+            "scoring_epochs": self.scoring_epochs > 0,
+            "scoring_lr": self.scoring_lr >= 0,
+            "scoring_head_lr": self.scoring_head_lr > 0,
+            "scoring_batch": self.scoring_batch >= 1,
+            "scoring_max_tokens": 8 <= self.scoring_max_tokens <= 512,
+            "negatives_per_epoch": self.negatives_per_epoch >= 0,
+            "positive_repeat": self.positive_repeat >= 1,
+            "contrast_repeat": self.contrast_repeat >= 1,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -323,12 +346,36 @@ def initial_model(config: TrainConfig):
     return build_model(model_config, folder), AutoTokenizer.from_pretrained(str(folder))
 
 
-def train(config: TrainConfig, pages: dict | None = None) -> Path:
-    """Run the whole training; write `last/` and `best/` model folders under config.output_dir.
+def scoring_examples(config: TrainConfig) -> tuple[list, list]:
+    """(train, dev) scoring examples: built-in sources and user label files, minus excluded sources."""
+    examples = []
+    if config.builtin_scoring_sources:
+        from modclf.sources.comments import build_scoring_data
+
+        examples = build_scoring_data(config.data_dir, seed=config.seed)
+    if config.label_files:
+        from modclf.sources.labels import load_label_files
+
+        user = load_label_files(config.label_files)
+        for ex in user:
+            # Users give no split: hold out a stable tenth (by group) to calibrate on.
+            ex.split = "dev" if int(hashlib.sha1(ex.group.encode()).hexdigest(), 16) % 10 == 0 else "train"
+        examples += user
+    excluded = set(config.exclude_sources)
+    train_set = [ex for ex in examples if ex.split == "train" and ex.source not in excluded]
+    dev_set = [ex for ex in examples if ex.split == "dev" and ex.source not in excluded]
+    if not train_set:
+        raise ConfigError("no scoring training examples: check data_dir, label_files and exclude_sources")
+    return train_set, dev_set
+
+
+def train(config: TrainConfig, pages: dict | None = None, scoring: tuple[list, list] | None = None) -> Path:
+    """Run the configured tasks; write `last/` and `best/` model folders under config.output_dir.
 
     Args:
         config: the resolved training config.
         pages: {"train": [...], "dev": [...]} LabeledPages; built from config.data_dir when None.
+        scoring: (train, dev) ScoringExamples; built from the sources and label files when None.
     """
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -336,6 +383,37 @@ def train(config: TrainConfig, pages: dict | None = None) -> Path:
     output = Path(config.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     (output / "training_config.yaml").write_text(to_yaml(config))
+    model, tokenizer = initial_model(config)
+    history: list[dict] = []
+
+    def save(folder: str, metrics: dict | None = None) -> None:
+        save_model(model, tokenizer, output / folder, dtype=torch.float32)
+        (output / folder / "training_config.yaml").write_text(to_yaml(config))
+        if metrics is not None:
+            (output / folder / "dev_metrics.json").write_text(json.dumps(metrics, indent=2, default=float))
+
+    if "segmentation" in config.tasks:
+        train_segmentation(model, tokenizer, config, rng, pages, history, save)
+    else:
+        save("best")
+    if "scoring" in config.tasks:
+        from modclf.train_scoring import reset_scoring, train_scoring
+
+        model.load_state_dict(load_model(output / "best")[0].state_dict())
+        train_set, dev_set = scoring if scoring is not None else scoring_examples(config)
+        logger.info("scoring: %d train examples, %d dev examples", len(train_set), len(dev_set))
+        if config.init == "base" or not Path(config.init, "modclf_config.json").exists():
+            reset_scoring(model)
+        calibration = train_scoring(model, tokenizer, train_set, dev_set, config, rng)
+        history.append({"stage": "scoring", "calibration": calibration})
+        save("last")
+        save("best", {"segmentation": next((h for h in history if h.get("best")), {}), "calibration": calibration})
+    (output / "history.json").write_text(json.dumps(history, indent=2, default=float))
+    return output / "best"
+
+
+def train_segmentation(model, tokenizer, config: TrainConfig, rng, pages, history: list, save) -> None:
+    """Both segmentation stages; keeps the best checkpoint (by dev score) in best/."""
     if pages is None:
         from modclf.sources.pages import build_segmentation_data
 
@@ -349,23 +427,19 @@ def train(config: TrainConfig, pages: dict | None = None) -> Path:
     dev_rng = random.Random(config.seed + 1)
     dev_subset = dev_rng.sample(dev_examples, min(config.eval_pages, len(dev_examples)))
     logger.info("segmentation: %d train pages, %d dev pages (%d for selection)", len(train_examples), len(dev_examples), len(dev_subset))
-
-    model, tokenizer = initial_model(config)
     sampler = PageSampler(train_examples, config.real_page_share, rng)
-    history = []
 
     def evaluate_and_save(stage: str) -> None:
         metrics = evaluate_segmentation(model, tokenizer, dev_subset) if dev_subset else {}
         score = _selection_score(metrics) if metrics else 0.0
         history.append({"stage": stage, "score": score, **metrics})
         logger.info("%s: selection score %.4f %s", stage, score, json.dumps(metrics.get("lines", {}), default=float)[:300])
-        save_model(model, tokenizer, output / "last", dtype=torch.float32)
-        (output / "last" / "training_config.yaml").write_text(to_yaml(config))
-        best = max(history, key=lambda h: h["score"])
-        if best is history[-1]:
-            save_model(model, tokenizer, output / "best", dtype=torch.float32)
-            (output / "best" / "training_config.yaml").write_text(to_yaml(config))
-            (output / "best" / "dev_metrics.json").write_text(json.dumps(history[-1], indent=2, default=float))
+        save("last")
+        scored = [h for h in history if "score" in h]
+        if max(scored, key=lambda h: h["score"]) is history[-1]:
+            for h in scored:
+                h["best"] = h is history[-1]
+            save("best", history[-1])
         model.train()
 
     if config.head_epochs > 0:
@@ -377,5 +451,3 @@ def train(config: TrainConfig, pages: dict | None = None) -> Path:
         evaluate_and_save("heads")
     finetune(model, tokenizer, sampler, config, rng, on_checkpoint=lambda s: evaluate_and_save(f"finetune-{s}"))
     evaluate_and_save("final")
-    (output / "history.json").write_text(json.dumps(history, indent=2, default=float))
-    return output / "best"

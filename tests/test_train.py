@@ -39,14 +39,30 @@ def test_segmentation_loss_is_finite_and_positive():
     assert torch.isfinite(loss) and loss.item() > 0
 
 
+def _scoring_examples(split: str) -> list:
+    from modclf.sources.comments import ScoringExample
+
+    article = "The council approved the new harbour bridge after a long debate."
+    rows = [("They should all be shot.", None, 1.0, None), ("Nice weather today.", None, 0.0, None),
+            ("The bridge is too expensive.", article, None, 0.0), ("Buy cheap watches here", article, None, 1.0),
+            ("He said they should be shot. Disgusting.", None, 0.0, None), ("Great bridge.", article, 0.0, 0.0)]
+    return [ScoringExample(text=t, article=a, incitement=i, off_topic=o, source="test", group=f"{split}{n}", split=split)
+            for n, (t, a, i, o) in enumerate(rows * 4)]
+
+
 def test_two_step_training_writes_a_loadable_model(tiny_encoder_dir, tmp_path):
     pages = {"train": [_page(i) for i in range(6)], "dev": [_page(i) for i in range(6, 8)]}
     config = TrainConfig(init=str(tiny_encoder_dir), output_dir=str(tmp_path / "run"), head_epochs=1,
-                         head_batch_pages=2, finetune_minutes=1, finetune_max_steps=2, eval_pages=2)
-    best = train(config, pages)
+                         head_batch_pages=2, finetune_minutes=1, finetune_max_steps=2, eval_pages=2,
+                         scoring_epochs=1, scoring_batch=12)
+    best = train(config, pages, scoring=(_scoring_examples("train"), _scoring_examples("dev")))
     clf = ModClf.from_pretrained(best)
     page = clf.segment("Headline\nSome article text.\nA comment.")
     assert [line.text for line in page.lines] == ["Headline", "Some article text.", "A comment."]
+    scores = clf.score(["a comment", "another"], article="an article")
+    assert all(0 <= s.incitement <= 1 and 0 <= s.off_topic <= 1 for s in scores)
+    temperature, _ = clf.config.calibration["incitement"]
+    assert temperature > 0
     assert (tmp_path / "run" / "training_config.yaml").exists()
     assert (tmp_path / "run" / "last" / "model.safetensors").exists()
 

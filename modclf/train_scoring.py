@@ -1,0 +1,281 @@
+"""Training the scoring path (incitement and off-topic) and calibrating it.
+
+The scoring path is the encoder's shared lower layers (frozen here, so segmentation is untouched)
+plus its own top layer and two heads. Shared-layer token states are computed once per distinct
+text and cached, so each epoch only runs the top layer: cheap enough for a 2-core CPU and for the
+leave-one-source-out runs of the evaluation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import random
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from modclf.encode import pad_batch, tokenize
+from modclf.score import article_chunk_rows
+
+logger = logging.getLogger(__name__)
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """ECE with equal-width bins: the mean |accuracy - confidence| weighted by bin size."""
+    probs, labels = np.asarray(probs, dtype=float), np.asarray(labels, dtype=float)
+    if len(probs) == 0:
+        return 0.0
+    edges = np.linspace(0, 1, bins + 1)
+    index = np.clip(np.digitize(probs, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        members = index == b
+        if members.any():
+            total += members.sum() * abs(labels[members].mean() - probs[members].mean())
+    return float(total / len(probs))
+
+
+def fit_platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(temperature, bias) minimising log-loss of sigmoid(logit / temperature + bias) on labels."""
+    x = torch.tensor(logits, dtype=torch.float64)
+    y = torch.tensor(labels, dtype=torch.float64)
+    log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    bias = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t, bias], lr=0.1, max_iter=200)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(x / log_t.exp() + bias, y)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return float(log_t.exp().item()), float(bias.item())
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
+
+
+class StateCache:
+    """Shared-layer token states (bf16) of every distinct text and article chunk."""
+
+    def __init__(self, model, tokenizer, max_tokens: int):
+        self.model, self.tokenizer, self.max_tokens = model, tokenizer, max_tokens
+        self.states: dict[str, torch.Tensor] = {}
+        self.article_rows: dict[str, list[str]] = {}
+
+    def _encode_rows(self, keys: list[str], rows: list[list[int]]) -> None:
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        batch_tokens = 8192
+        start = 0
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            while start < len(order):
+                end = start + 1
+                while end < len(order) and (end - start + 1) * len(rows[order[end]]) <= batch_tokens:
+                    end += 1
+                index = order[start:end]
+                ids, mask = pad_batch([rows[i] for i in index], self.tokenizer.pad_token_id)
+                states = self.model.shared_states(ids, mask).to(torch.bfloat16)
+                for j, i in enumerate(index):
+                    self.states[keys[i]] = states[j, : len(rows[i])].clone()
+                start = end
+
+    def add_texts(self, texts: list[str]) -> None:
+        todo = list(dict.fromkeys(t for t in texts if _key(t) not in self.states))
+        if todo:
+            started = time.time()
+            self._encode_rows([_key(t) for t in todo], tokenize(self.tokenizer, todo, self.max_tokens))
+            logger.info("cached shared states of %d texts in %.0f s", len(todo), time.time() - started)
+
+    def add_articles(self, articles: list[str]) -> None:
+        config = self.model.config
+        keys, rows = [], []
+        for article in dict.fromkeys(articles):
+            key = _key(article)
+            if key in self.article_rows:
+                continue
+            chunk_rows = article_chunk_rows(self.tokenizer, article, config.article_chunk_tokens, config.max_article_chunks)
+            self.article_rows[key] = [f"{key}:{i}" for i in range(len(chunk_rows))]
+            keys += self.article_rows[key]
+            rows += chunk_rows
+        if rows:
+            self._encode_rows(keys, rows)
+
+    def batch(self, keys: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded (states, mask) for cached keys."""
+        tensors = [self.states[k] for k in keys]
+        width = max(t.shape[0] for t in tensors)
+        states = torch.zeros(len(tensors), width, tensors[0].shape[1])
+        mask = torch.zeros(len(tensors), width, dtype=torch.long)
+        for i, t in enumerate(tensors):
+            states[i, : t.shape[0]] = t.float()
+            mask[i, : t.shape[0]] = 1
+        return states, mask
+
+    def text_embeddings(self, texts: list[str]) -> torch.Tensor:
+        states, mask = self.batch([_key(t) for t in texts])
+        return self.model.score_embed_from_states(states, mask)
+
+    def article_embeddings(self, articles: list[str]) -> dict[str, torch.Tensor]:
+        """Article embeddings (no gradient) through the current scoring layers, keyed by text hash."""
+        out = {}
+        with torch.no_grad():
+            unique = list(dict.fromkeys(articles))
+            for start in range(0, len(unique), 64):
+                chunk = unique[start : start + 64]
+                keys = [k for a in chunk for k in self.article_rows[_key(a)]]
+                owners = [i for i, a in enumerate(chunk) for _ in self.article_rows[_key(a)]]
+                emb = []
+                for s in range(0, len(keys), 128):
+                    states, mask = self.batch(keys[s : s + 128])
+                    emb.append(self.model.score_embed_from_states(states, mask))
+                emb = torch.cat(emb)
+                owner = torch.tensor(owners)
+                for i, article in enumerate(chunk):
+                    out[_key(article)] = emb[owner == i].mean(0)
+        return out
+
+
+def _epoch_items(examples, rng: random.Random, negatives_per_epoch: int, positive_repeat: int, contrast_repeat: int):
+    """One epoch's examples: incitement positives oversampled, negatives subsampled, pairs all."""
+    items = []
+    negatives = []
+    for ex in examples:
+        repeat = contrast_repeat if ex.source == "contrast" else 1
+        if ex.incitement is not None and ex.incitement >= 0.5:
+            items += [ex] * (positive_repeat * repeat)
+        elif ex.incitement is not None and ex.off_topic is None and ex.source != "contrast":
+            negatives.append(ex)
+        else:
+            items += [ex] * repeat
+    items += rng.sample(negatives, min(negatives_per_epoch, len(negatives)))
+    rng.shuffle(items)
+    return items
+
+
+def predict_logits(model, cache: StateCache, examples, batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """Raw (incitement, off_topic) logits per example; off-topic NaN where there is no article."""
+    model.eval()
+    articles = cache.article_embeddings([ex.article for ex in examples if ex.article])
+    inc, off = [], []
+    with torch.no_grad():
+        for start in range(0, len(examples), batch_size):
+            batch = examples[start : start + batch_size]
+            emb = cache.text_embeddings([ex.text for ex in batch])
+            inc.append(model.incitement_logits(emb).numpy())
+            row = np.full(len(batch), np.nan)
+            with_article = [i for i, ex in enumerate(batch) if ex.article]
+            if with_article:
+                a = torch.stack([articles[_key(batch[i].article)] for i in with_article])
+                row[with_article] = model.off_topic_logits(emb[with_article], a).numpy()
+            off.append(row)
+    return (np.concatenate(inc) if inc else np.zeros(0)), (np.concatenate(off) if off else np.zeros(0))
+
+
+def reset_scoring(model) -> None:
+    """Fresh scoring path: top layer copied from the encoder, heads re-initialised."""
+    model.init_score_top_from_encoder()
+    for head in (model.incitement_head, model.off_topic_head):
+        for module in head:
+            if isinstance(module, nn.Linear):
+                module.reset_parameters()
+
+
+def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | None = None) -> dict:
+    """Train the scoring layer and heads on `train`, calibrate on `dev`; returns calibration metrics.
+
+    `config` carries scoring_epochs, scoring_lr, scoring_head_lr, scoring_batch, scoring_max_tokens,
+    negatives_per_epoch, positive_repeat and contrast_repeat (see TrainConfig).
+    """
+    rng = rng or random.Random(config.seed)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    trainable = list(model.score_top.parameters()) + list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters())
+    for p in trainable:
+        p.requires_grad_(True)
+    cache = StateCache(model, tokenizer, config.scoring_max_tokens)
+    everything = list(train) + list(dev)
+    cache.add_texts([ex.text for ex in everything])
+    cache.add_articles([ex.article for ex in everything if ex.article])
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": list(model.score_top.parameters()), "lr": config.scoring_lr},
+            {"params": list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters()), "lr": config.scoring_head_lr},
+        ],
+        weight_decay=0.01,
+    )
+    base_lrs = [g["lr"] for g in optimizer.param_groups]
+    epochs = max(1, math.ceil(config.scoring_epochs))
+    first_epoch = _epoch_items(train, rng, config.negatives_per_epoch, config.positive_repeat, config.contrast_repeat)
+    steps_per_epoch = max(1, math.ceil(len(first_epoch) / config.scoring_batch))
+    total_steps = max(1, int(config.scoring_epochs * steps_per_epoch))
+    step = 0
+    bce = nn.functional.binary_cross_entropy_with_logits
+    for epoch in range(epochs):
+        items = first_epoch if epoch == 0 else _epoch_items(train, rng, config.negatives_per_epoch, config.positive_repeat, config.contrast_repeat)
+        model.train()
+        model.encoder.eval()
+        articles = cache.article_embeddings([ex.article for ex in items if ex.article])
+        running = 0.0
+        for start in range(0, len(items), config.scoring_batch):
+            if step >= total_steps:
+                break
+            step += 1
+            # Linear warmup (5%) then linear decay.
+            scale = min(step / max(1, total_steps // 20), max(0.0, (total_steps - step) / max(1, total_steps * 0.95)))
+            for group, lr in zip(optimizer.param_groups, base_lrs):
+                group["lr"] = lr * scale
+            batch = items[start : start + config.scoring_batch]
+            emb = cache.text_embeddings([ex.text for ex in batch])
+            losses = []
+            inc_rows = [i for i, ex in enumerate(batch) if ex.incitement is not None]
+            if inc_rows:
+                target = torch.tensor([float(batch[i].incitement) for i in inc_rows])
+                losses.append(bce(model.incitement_logits(emb[inc_rows]), target))
+            off_rows = [i for i, ex in enumerate(batch) if ex.off_topic is not None and ex.article]
+            if off_rows:
+                a = torch.stack([articles[_key(batch[i].article)] for i in off_rows])
+                target = torch.tensor([float(batch[i].off_topic) for i in off_rows])
+                losses.append(bce(model.off_topic_logits(emb[off_rows], a), target))
+            if not losses:
+                continue
+            loss = sum(losses)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(trainable, 1.0)
+            optimizer.step()
+            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+            if step % 100 == 0:
+                logger.info("scoring epoch %d step %d/%d loss %.4f", epoch + 1, step, total_steps, running)
+    for p in model.parameters():
+        p.requires_grad_(True)
+    return calibrate_scoring(model, cache, dev)
+
+
+def calibrate_scoring(model, cache: StateCache, dev) -> dict:
+    """Fit Platt scaling per label on the dev split; report ECE before and after."""
+    inc_logits, off_logits = predict_logits(model, cache, dev)
+    metrics = {}
+    for label, logits, getter in (
+        ("incitement", inc_logits, lambda ex: ex.incitement),
+        ("off_topic", off_logits, lambda ex: ex.off_topic),
+    ):
+        rows = [i for i, ex in enumerate(dev) if getter(ex) is not None and not np.isnan(logits[i])]
+        if len(rows) < 20 or len({round(float(getter(dev[i]))) for i in rows}) < 2:
+            logger.warning("%s: too few dev labels to calibrate; keeping temperature 1, bias 0", label)
+            model.config.calibration[label] = [1.0, 0.0]
+            continue
+        x = logits[rows]
+        y = np.array([float(getter(dev[i])) for i in rows])
+        before = expected_calibration_error(1 / (1 + np.exp(-x)), y)
+        temperature, bias = fit_platt(x, y)
+        after = expected_calibration_error(1 / (1 + np.exp(-(x / temperature + bias))), y)
+        model.config.calibration[label] = [temperature, bias]
+        metrics[label] = {"ece_before": before, "ece_after": after, "temperature": temperature, "bias": bias, "dev_items": len(rows)}
+        logger.info("%s calibration: ECE %.4f -> %.4f (T=%.3f, b=%.3f)", label, before, after, temperature, bias)
+    return metrics
