@@ -186,8 +186,11 @@ def reset_scoring(model) -> None:
                 module.reset_parameters()
 
 
-def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | None = None) -> dict:
+def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | None = None, cache: StateCache | None = None) -> dict:
     """Train the scoring layer and heads on `train`, calibrate on `dev`; returns calibration metrics.
+
+    Pass a `cache` built for the same model to reuse shared-layer states across runs (e.g. the
+    leave-one-source-out folds of the evaluation): the shared layers never change here.
 
     `config` carries scoring_epochs, scoring_lr, scoring_head_lr, scoring_batch, scoring_max_tokens,
     negatives_per_epoch, positive_repeat and contrast_repeat (see TrainConfig).
@@ -198,7 +201,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     trainable = list(model.score_top.parameters()) + list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters())
     for p in trainable:
         p.requires_grad_(True)
-    cache = StateCache(model, tokenizer, config.scoring_max_tokens)
+    cache = cache or StateCache(model, tokenizer, config.scoring_max_tokens)
     everything = list(train) + list(dev)
     cache.add_texts([ex.text for ex in everything])
     cache.add_articles([ex.article for ex in everything if ex.article])
