@@ -58,3 +58,23 @@ def test_bundled_examples_segment_sensibly(released):
     html = released.segment((REPO / "examples" / "pages" / "library_reopens.html").read_text())
     assert "Millbrook" in html.body
     assert not any("track(" in line.text or "dataLayer" in line.text for line in html.lines)
+
+
+@needs_released_model
+@pytest.mark.skipif(not SEED_PAGE.exists(), reason=f"seed page not found at {SEED_PAGE}")
+def test_seed_page_scores(released):
+    page = released.segment(SEED_PAGE.read_text(encoding="utf-8"))
+    first, second = released.score([c.text for c in page.comments], article=page.body)
+    threat = released.score("I will find you and kill you and your whole family tonight.", article=page.body)
+    assert first.incitement > second.incitement
+    assert threat.incitement - first.incitement > 0.5
+    assert threat.incitement - second.incitement > 0.5
+    assert second.off_topic > first.off_topic
+    for score in (first, second, threat):
+        assert 0.0 <= score.incitement <= 1.0 and 0.0 <= score.off_topic <= 1.0
+
+
+@needs_released_model
+def test_comment_without_article_has_no_off_topic(released):
+    score = released.score("What a lovely day.")
+    assert score.off_topic is None and 0.0 <= score.incitement <= 1.0
