@@ -65,6 +65,64 @@ def _run_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- score -----------------------------------------------------------------------------------------
+
+
+def _setup_score(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "input",
+        help="a dump (.jsonl, .jsonl.gz, .csv, .parquet) of records with `id` and either `page` (a page "
+        "to segment) or `comment` (with optional `article` text or `article_id`); or a page file or folder",
+    )
+    parser.add_argument(
+        "-o", "--output", help="JSON Lines output, one record per comment (.jsonl or .jsonl.gz); default: stdout"
+    )
+    parser.add_argument(
+        "--articles", help="dump of records with `id` and `article` (or `page`) that `article_id` refers to"
+    )
+    parser.add_argument("--policy", help="moderation policy YAML (default: configs/policy.yaml)")
+    parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="inference precision")
+    parser.add_argument(
+        "--rejects",
+        help="JSON Lines file for rejected records {id, number, reason}; default: "
+        "<OUTPUT>.rejects.jsonl next to the output (with stdout output: stderr only)",
+    )
+
+
+def _run_score(args: argparse.Namespace) -> int:
+    from modclf.api import ModClf
+    from modclf.batch import score_file
+    from modclf.dumps import check_output_path, default_rejects_path, input_kind, stdout_text
+    from modclf.policy import Policy
+
+    # Check everything cheap before loading the model.
+    input_kind(args.input)
+    if args.articles is not None:
+        input_kind(args.articles)
+    policy = Policy.load(args.policy)
+    output = check_output_path(args.output, args.input) if args.output else None
+    rejects = args.rejects
+    if rejects is None and output is not None:
+        rejects = default_rejects_path(output)
+    if rejects is not None:
+        rejects = check_output_path(rejects, args.input)
+    clf = ModClf.from_pretrained(args.model, precision=args.precision)
+    summary = score_file(
+        clf,
+        args.input,
+        output if output is not None else stdout_text(),
+        rejects,
+        articles=args.articles,
+        policy=policy,
+    )
+    where = f" (rejects in {rejects})" if summary.rejected and rejects is not None else ""
+    logger.info("score: %s%s", summary.line("records", "comments"), where)
+    if summary.read and not summary.written and summary.rejected >= summary.read:
+        raise ModClfError(f"all {summary.read} record(s) of {args.input} were rejected{where}")
+    return 0
+
+
 # --- train -----------------------------------------------------------------------------------------
 
 
@@ -85,9 +143,10 @@ def _run_train(args: argparse.Namespace) -> int:
 
 # --- registry --------------------------------------------------------------------------------------
 
-# name -> (help, setup(parser), run(args) -> exit code). score, train and bench go here.
+# name -> (help, setup(parser), run(args) -> exit code). bench goes here too.
 SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "segment": ("split pages into body, boilerplate and reader comments", _setup_segment, _run_segment),
+    "score": ("score reader comments for incitement and off-topic and apply a moderation policy", _setup_score, _run_score),
     "train": ("train or fine-tune a model from a YAML config", _setup_train, _run_train),
 }
 
