@@ -78,3 +78,11 @@ def test_config_rejects_unknown_keys_and_bad_values(tmp_path):
     with pytest.raises(ConfigError, match="must be an integer"):
         load_config(TrainConfig, path, ["--head_epochs=many"])
     assert load_config(TrainConfig, path, ["--seed=3"]).seed == 3
+
+
+@pytest.mark.parametrize("name", ["default.yaml", "retrain.yaml"])
+def test_shipped_configs_load(name):
+    from conftest import REPO
+
+    config = load_config(TrainConfig, REPO / "configs" / name)
+    assert config.tasks
