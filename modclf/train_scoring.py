@@ -234,7 +234,10 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr * scale
             batch = items[start : start + config.scoring_batch]
-            emb = cache.text_embeddings([ex.text for ex in batch])
+            # bf16 autocast roughly halves step time on CPUs with bf16 units; the loss stays fp32.
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                emb = cache.text_embeddings([ex.text for ex in batch])
+            emb = emb.float()
             losses = []
             inc_rows = [i for i, ex in enumerate(batch) if ex.incitement is not None]
             if inc_rows:
