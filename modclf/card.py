@@ -21,6 +21,16 @@ SOURCES = {
     "news_pairs": ("own-article / other-article pairs from dragnet and SFU pages", "as their sources"),
 }
 
+DEFINITIONS = """\
+- **Incitement**: the comment threatens, calls for, encourages or glorifies violence or serious harm
+  against people or groups, or calls others to violent unrest. Not incitement: quoting, reporting,
+  negating or condemning such a call ("he said they should be shot — disgusting"), counter-speech,
+  violent words aimed at objects or used figuratively ("that goal killed me"), plain insults. The
+  article's own text (which may quote threats) is never scored.
+- **Off-topic**: the comment is not about its article's subject (personal asides unrelated to the
+  story, spam, ads, chit-chat aimed at nobody). A reply that argues with another commenter about the
+  story is on-topic. Judged against the article; a comment with no article gets `off_topic: null`."""
+
 LIMITATIONS = """\
 - Trained on English pages and comments; other languages are untested.
 - Real pages with labelled comment boundaries are scarce: comment splitting is learned mostly from
@@ -69,6 +79,9 @@ sharing the same encoder.
 Load it with `ModClf.from_pretrained("{folder.name}")`. Saved with {versions}.
 Weights: `model.safetensors` (fp16); encoder config and tokenizer in `encoder/`; settings in
 `modclf_config.json` (tags, max lengths, calibration).
+
+## What the scores mean
+{DEFINITIONS}
 
 ## Training data
 | source | what | licence |
