@@ -1,0 +1,50 @@
+"""Constrained decoding and comment grouping."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from modclf.decode import BODY, BOILERPLATE, COMMENT_BEGIN, COMMENT_INSIDE, group_comments, viterbi
+from modclf.features import FEATURE_DIM, page_features
+from modclf.pages import Block
+
+
+def _log_probs(rows):
+    return np.log(np.array(rows, dtype=np.float64) + 1e-9)
+
+
+def test_viterbi_follows_confident_tags():
+    rows = [[0.9, 0.1, 0, 0], [0.1, 0.9, 0, 0], [0, 0.1, 0.9, 0], [0, 0.1, 0, 0.9], [0, 0.1, 0.9, 0]]
+    assert viterbi(_log_probs(rows)) == [BODY, BOILERPLATE, COMMENT_BEGIN, COMMENT_INSIDE, COMMENT_BEGIN]
+
+
+def test_no_body_after_a_comment():
+    # A line that looks slightly more like body than comment, after the comments began.
+    rows = [[0.9, 0.1, 0, 0], [0, 0.05, 0.95, 0], [0.5, 0.05, 0, 0.45]]
+    tags = viterbi(_log_probs(rows))
+    assert tags[1] == COMMENT_BEGIN and tags[2] != BODY
+
+
+def test_comment_cannot_continue_before_one_begins():
+    rows = [[0.1, 0.1, 0.3, 0.5]]
+    assert viterbi(_log_probs(rows)) == [COMMENT_BEGIN]
+
+
+def test_empty_page_decodes_to_nothing():
+    assert viterbi(np.zeros((0, 4))) == []
+
+
+def test_group_comments_across_chrome_lines():
+    tags = [BODY, COMMENT_BEGIN, COMMENT_INSIDE, BOILERPLATE, COMMENT_INSIDE, COMMENT_BEGIN]
+    assert group_comments(tags) == [None, 0, 0, None, 0, 1]
+
+
+def test_features_mark_repeated_lines_and_dom_context():
+    blocks = [Block("A sentence about the war."), Block("A sentence about the war"), Block("+8"), Block("+8")]
+    text = page_features(blocks, is_html=False)
+    assert text.shape == (4, FEATURE_DIM)
+    assert text[2, 16] > 0 and text[0, 16] == 0  # exact duplicates counted
+    assert text[0, 17] > 0  # near-duplicate once punctuation is ignored (captions)
+    html = page_features([Block("Reply", tag="a", dom_words=("comment",), link_density=1.0)], is_html=True)
+    assert html[0, 19] == 1.0 and html[0, 20] == 1.0  # is-HTML flag and link density
+    assert not np.allclose(html[0, 19:], 0) and np.allclose(text[:, 19:], 0)
