@@ -1,6 +1,16 @@
-"""Batch runs over files: read records, run the model on each, write results, report rejects.
+"""Batch runs over files: segment pages or score comments of a dump, fast, streaming and resumable.
 
-The CLI is a thin layer over these functions; a Python user can call them the same way.
+The CLI is a thin layer over `segment_file` and `score_file`; a Python user calls them the same way.
+Both run on the engine in modclf.engine (windows read ahead in a background thread, outputs in
+input order, a progress sidecar for --resume); this module holds what a record becomes:
+
+- scoring: a window of ~4096 comments is checked and tokenised by the reader thread; the model
+  thread segments page records, resolves articles (each distinct article embedded once per run,
+  kept in a bounded LRU cache), embeds each distinct comment text once (plus a bounded LRU of
+  recent comment embeddings across windows) in length-sorted batches padded to a token budget,
+  runs the heads on the whole window at once and applies the policy;
+- segmentation: a window of pages is decoded and preprocessed by the reader thread and segmented
+  by the model thread.
 """
 
 from __future__ import annotations
@@ -9,38 +19,61 @@ import hashlib
 import itertools
 import logging
 import os
-import time
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from modclf.dumps import NUMBER_UNITS, JsonlWriter, Record, RejectWriter, input_kind, iter_records, text_bytes
+import torch
+
+from modclf import engine
+from modclf.dumps import NUMBER_UNITS, Record, input_kind, iter_records, text_bytes
+from modclf.encode import embed_token_rows, tokenize
+from modclf.engine import Item, RunOptions, Window, WindowResult
 from modclf.errors import InputError
-from modclf.pages import FORMATS, decode_bytes
+from modclf.pages import FORMATS, decode_bytes, read_page
 from modclf.policy import Policy
+from modclf.score import scores_from_embeddings
+from modclf.segment import segment_page
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class Summary:
-    """What a batch run did."""
+    """What a batch run did (counts cover every resumed part of a run; seconds only this session)."""
 
     read: int = 0
     written: int = 0
     rejected: int = 0
     warnings: int = 0  # records written with a warning (invalid UTF-8 replaced, ...)
     seconds: float = 0.0
+    reasons: dict = field(default_factory=dict)  # reject reason kind -> count
+    processed: int = 0  # records processed in this session (a resumed run skips the others)
+    session_written: int = 0  # rows written in this session
+
+    @property
+    def rate(self) -> float:
+        """Rows (comments or pages) written per second in this session."""
+        return self.session_written / self.seconds if self.seconds > 0 else 0.0
 
     def line(self, what: str = "pages", written: str = "") -> str:
         """One-line summary, e.g. line("records", "comments"): "3 records read, 7 comments written, ..."."""
-        written = f" {written}" if written else ""
-        text = f"{self.read} {what} read, {self.written}{written} written, {self.rejected} rejected"
+        label = f" {written}" if written else ""
+        text = f"{self.read} {what} read, {self.written}{label} written, {self.rejected} rejected"
+        if self.reasons:
+            text += " (" + "; ".join(f"{k}: {n}" for k, n in sorted(self.reasons.items(), key=lambda kv: -kv[1])) + ")"
         if self.warnings:
             text += f", {self.warnings} with warnings"
-        return f"{text}, {self.seconds:.1f} s"
+        return f"{text}, {self.seconds:.1f} s, {self.rate:.1f} {written or what}/s"
+
+
+def _summary(state: engine.RunState, seconds: float, processed: int, session_written: int) -> Summary:
+    return Summary(
+        read=state.records, written=state.written, rejected=state.rejected, warnings=state.warnings,
+        seconds=seconds, reasons=dict(state.reasons), processed=processed, session_written=session_written,
+    )
 
 
 def _page_text(record: Record, source: str) -> tuple[str, list[str]]:
@@ -52,11 +85,17 @@ def _page_text(record: Record, source: str) -> tuple[str, list[str]]:
     return decode_bytes(text_bytes(page), source)
 
 
+def _record_format(record: Record, fmt: str) -> str:
+    """In "auto" mode a record's own `format` field (page files: "html") is used when valid."""
+    if fmt == "auto" and record.fields.get("format") in FORMATS:
+        return record.fields["format"]
+    return fmt
+
+
 def segment_record(clf, record: Record, fmt: str = "auto", source: str | None = None) -> tuple[dict, list[str]]:
     """Segment one record into its output dict {"id", "lines", "body", "comments"} and warnings.
 
-    In "auto" mode a record's own `format` field (page files: "html" for .html/.htm) is used when
-    it is one of auto/text/html. Raises InputError when the record cannot be segmented.
+    Raises InputError when the record cannot be segmented.
     """
     if record.error is not None:
         raise InputError(record.error)
@@ -67,10 +106,79 @@ def segment_record(clf, record: Record, fmt: str = "auto", source: str | None = 
 def _segment_page(clf, record: Record, fmt: str, source: str):
     """(Page, warnings) for a record with a `page` field; its own `format` is used in "auto" mode."""
     text, warnings = _page_text(record, source)
-    if fmt == "auto" and record.fields.get("format") in FORMATS:
-        fmt = record.fields["format"]
-    page = clf.segment(text, fmt=fmt)
+    page = clf.segment(text, fmt=_record_format(record, fmt))
     return page, warnings + page.warnings
+
+
+def _source(name: str, unit: str, number: int, record_id) -> str:
+    return f"{name} {unit} {number} (id {record_id!r})"
+
+
+def _open_records(input_path, required, columns) -> tuple[Iterator[Record], Record | None]:
+    """The input's records, its first one read already so that an unusable input fails before any output."""
+    records = iter_records(input_path, required=required, columns=columns)
+    first = next(records, None)
+    return itertools.chain([first] if first is not None else [], records), first
+
+
+# --- segment ---------------------------------------------------------------------------------------
+
+SEGMENT_WINDOW_PAGES = 16  # pages per window: a page is ~150 lines, segmented in one forward
+SEGMENT_COLUMNS = ["id", "lines", "body", "comments"]
+
+
+class SegmentJob:
+    """Pages -> {"id", "lines", "body", "comments"}; pages are decoded and preprocessed ahead."""
+
+    unit, what, columns = "pages", "segment", SEGMENT_COLUMNS
+
+    def __init__(self, clf, fmt: str, name: str, unit: str):
+        self.clf, self.fmt, self.name, self.record_unit = clf, fmt, name, unit
+
+    @staticmethod
+    def schema():
+        import pyarrow as pa
+
+        line = pa.struct([("text", pa.string()), ("label", pa.string()), ("comment", pa.int64())])
+        return pa.schema([("id", pa.string()), ("lines", pa.list_(line)), ("body", pa.string()),
+                          ("comments", pa.list_(pa.struct([("text", pa.string())])))])
+
+    def items(self, records: Iterator[Record]) -> Iterator[Item]:
+        for record in records:
+            if record.error is not None:
+                yield Item(record.number, record.id, reject=record.error)
+                continue
+            source = _source(self.name, self.record_unit, record.number, record.id)
+            try:
+                text, warnings = _page_text(record, source)
+                page_input = read_page(text, _record_format(record, self.fmt), source)
+            except InputError as exc:
+                yield Item(record.number, record.id, reject=str(exc))
+            except Exception as exc:  # noqa: BLE001 - one bad page must not end a long run
+                yield Item(record.number, record.id, reject=f"unexpected {type(exc).__name__}: {exc}")
+            else:
+                yield Item(record.number, record.id, payload=(page_input, warnings))
+
+    def finish_window(self, window: Window) -> None:
+        pass
+
+    def process(self, window: Window) -> WindowResult:
+        result = WindowResult()
+        for item in window.items:
+            if item.reject is not None:
+                result.reject(item.id, item.number, item.reject)
+                continue
+            page_input, warnings = item.payload
+            try:
+                with torch.inference_mode():
+                    page = segment_page(self.clf.model, self.clf.tokenizer, page_input, self.clf.precision)
+            except Exception as exc:  # noqa: BLE001
+                logger.debug("unexpected error on %s %d", self.name, item.number, exc_info=True)
+                result.reject(item.id, item.number, f"unexpected {type(exc).__name__}: {exc}")
+                continue
+            result.rows.append({"id": item.id, **page.as_dict()})
+            result.warnings += bool(warnings or page.warnings)
+        return result
 
 
 def segment_file(
@@ -79,81 +187,68 @@ def segment_file(
     output: str | os.PathLike | IO[str],
     rejects: str | os.PathLike | None = None,
     fmt: str = "auto",
+    options: RunOptions | None = None,
 ) -> Summary:
-    """Segment every page of a page file, a folder of pages or a dump into JSON Lines.
+    """Segment every page of a page file, a folder of pages or a dump.
 
     Args:
         clf: a ModClf.
         input_path: see modclf.dumps.iter_records; dump records need `id` and `page`.
-        output: a .jsonl / .jsonl.gz path, or an open text stream (sys.stdout).
+        output: a .jsonl / .jsonl.gz / .csv / .parquet path, or an open text stream (sys.stdout).
         rejects: where rejected records go as JSON Lines {id, number, reason}; None: only logged.
         fmt: "auto", "text" or "html" for every page.
+        options: engine options (window, resume, progress); default RunOptions(window=16).
 
     Returns:
         Summary of pages read, written and rejected.
 
     Example:
         >>> segment_file(ModClf.from_pretrained(), "pages.jsonl", "segmented.jsonl", "rejects.jsonl")
-        Summary(read=120, written=119, rejected=1, warnings=0, seconds=8.2)
+        Summary(read=120, written=119, rejected=1, ...)
     """
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    start = time.perf_counter()
-    summary = Summary()
-    name = Path(input_path).name
-    unit = NUMBER_UNITS[input_kind(input_path)]
-    records = iter_records(input_path, required=["page"], columns=["format"])
-    # Read the first record before creating any output, so that an unusable input (no `page`
-    # column, unreadable Parquet) fails without leaving empty output files behind.
-    first = next(records, None)
-    records = itertools.chain([first] if first is not None else [], records)
-    reject_writer = RejectWriter(rejects) if rejects is not None else None
-    try:
-        with JsonlWriter(output) as writer:
-            for record in records:
-                summary.read += 1
-                where = f"{name} {unit} {record.number} (id {record.id!r})"
-                try:
-                    result, warnings = segment_record(clf, record, fmt, source=where)
-                except InputError as exc:
-                    reason = str(exc)
-                except Exception as exc:  # noqa: BLE001 - one bad page must not end a long run
-                    logger.debug("unexpected error on %s", where, exc_info=True)
-                    reason = f"unexpected {type(exc).__name__}: {exc}"
-                else:
-                    writer.write(result)
-                    summary.written += 1
-                    summary.warnings += bool(warnings)
-                    continue
-                summary.rejected += 1
-                logger.warning("rejected %s: %s", where, reason)
-                if reject_writer is not None:
-                    reject_writer.reject(record.id, record.number, reason)
-    finally:
-        if reject_writer is not None:
-            reject_writer.close()
-        summary.seconds = time.perf_counter() - start
-    return summary
+    options = options or RunOptions(window=SEGMENT_WINDOW_PAGES)
+    kind = input_kind(input_path)
+    name, unit = Path(input_path).name, NUMBER_UNITS[kind]
+    records, _ = _open_records(input_path, ["page"], ["format"])
+    job = SegmentJob(clf, fmt, name, unit)
+    total = _total(input_path, kind)
+    state, seconds, processed, session_written = engine.run(
+        job, records, Path(input_path), output, rejects, options, total,
+        where=lambda r: _source(name, unit, r["number"], r["id"]),
+    )
+    return _summary(state, seconds, processed, session_written)
+
+
+def _total(input_path, kind: str) -> int | None:
+    if kind == "folder":
+        return None
+    return engine.estimate_records(Path(input_path), kind)
 
 
 # --- score -----------------------------------------------------------------------------------------
 
 MAX_COMMENT_CHARS = 100_000  # longer "comments" are pasted documents or spam, not comments
-SCORE_CHUNK_COMMENTS = 256  # comments per scoring call: big enough to batch well, small to stream
+SCORE_WINDOW_COMMENTS = 4096  # comments per window: the scope of length sorting and dedupe
+SCORE_CHUNK_COMMENTS = SCORE_WINDOW_COMMENTS  # the old name of the window size
+BATCH_TOKENS = 8192  # padded tokens per forward batch: big enough for fast matmuls, small for cache
 ARTICLE_CACHE_SIZE = 4096  # article embeddings kept (about 1.5 KiB each for a 384-wide encoder)
+COMMENT_CACHE_SIZE = 16384  # recent comment embeddings kept, keyed by text digest (~25 MiB)
 SCORE_FIELDS = ("comment", "page", "article", "article_id", "format")
+SCORE_COLUMNS = ["id", "text", "incitement", "off_topic", "decision", "reasons", "model"]
 
 
 @dataclass
 class _Comment:
-    """One comment to score, with where it came from and the article it is scored against."""
+    """One comment to score (reader thread: checked; model thread: article resolved)."""
 
     id: str | int
     text: str
-    record_id: str | int
-    number: int
-    article_key: Hashable | None  # cache key of the article embedding; None: no article
-    article: str | None = None  # article text; None when it is looked up by article_key
+    digest: bytes
+    article_key: Hashable | None = None  # cache key of the article embedding; None: no article
+    article: str | None = None  # article text given inline
+    article_id: str | int | None = None  # article looked up in the articles file
 
 
 def _given(fields: dict, name: str) -> bool:
@@ -168,6 +263,10 @@ def _field_text(record: Record, name: str, source: str) -> tuple[str, list[str]]
     if not isinstance(value, (str, bytes)):
         raise InputError(f"field {name!r} must be a string, got {type(value).__name__}")
     return decode_bytes(text_bytes(value), f"{source} field {name!r}")
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8", errors="surrogatepass")).digest()
 
 
 def _text_key(text: str) -> tuple[str, str]:
@@ -185,56 +284,88 @@ def _comment_problem(text: str) -> str | None:
 class ArticleIndex:
     """Article texts by id, read from a dump of records with `id` and `article` or `page`.
 
-    `page` records are segmented on first use and their body kept. Every article is held in
-    memory (pages as read until used); the high-throughput engine may replace this with an index
-    on disk.
+    Memory: for an uncompressed JSON Lines file only the byte offset of each id's line is kept
+    (about 100 bytes per article) and the record is read again when its article is first needed,
+    so a large articles file is never held in memory. Other formats (.jsonl.gz, .csv, .parquet)
+    are read into memory; convert a large one to .jsonl. `page` records are segmented on first
+    use and their body is used. The first record with an id counts; later ones are ignored.
     """
 
     def __init__(self, clf, path: str | os.PathLike):
         self.clf = clf
-        self.name = Path(path).name
-        self._texts: dict[str, str | None] = {}  # id -> article text (None: the page has no body)
-        self._pages: dict[str, Record] = {}  # id -> page record not segmented yet
+        self.path = Path(path)
+        self.name = self.path.name
+        self._offsets: dict[str, int] = {}  # id -> byte offset of its JSONL line (on-disk mode)
+        self._records: dict[str, Record] = {}  # id -> record (in-memory mode)
         self._bad: dict[str, str] = {}  # id -> why the record cannot be used
+        self._on_disk = input_kind(path) == "jsonl" and not self.name.lower().endswith(".gz")
         duplicates = 0
-        for record in iter_records(path, columns=["article", "page", "format"]):
-            key = str(record.id)
-            if key in self._texts or key in self._pages or key in self._bad:
+        for key, record, offset in self._scan():
+            if key in self._offsets or key in self._records or key in self._bad:
                 duplicates += 1
-                continue
-            if record.error is not None:
+            elif record.error is not None:
                 self._bad[key] = record.error
-            elif _given(record.fields, "article"):
-                try:
-                    text, _ = _field_text(record, "article", f"{self.name} id {record.id!r}")
-                except InputError as exc:
-                    self._bad[key] = str(exc)
-                else:
-                    self._texts[key] = text if text.strip() else None
-            elif _given(record.fields, "page"):
-                self._pages[key] = record
-            else:
+            elif not (_given(record.fields, "article") or _given(record.fields, "page")):
                 self._bad[key] = "missing field 'article' (or 'page')"
+            elif self._on_disk:
+                self._offsets[key] = offset
+            else:
+                self._records[key] = record
         if duplicates:
             logger.warning("%s: %d record(s) with an id seen before were ignored (the first one counts)", self.name, duplicates)
-        logger.info("%s: %d article(s) read", self.name, len(self._texts) + len(self._pages))
+        logger.info("%s: %d article(s) indexed", self.name, len(self._offsets) + len(self._records))
+
+    def _scan(self):
+        if not self._on_disk:
+            for record in iter_records(self.path, columns=["article", "page", "format"]):
+                yield str(record.id), record, None
+            return
+        from modclf.dumps import _jsonl_record
+
+        with open(self.path, "rb") as f:
+            offset = 0
+            for number, raw in enumerate(f, start=1):
+                line_offset, offset = offset, offset + len(raw)
+                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                if raw.strip():
+                    record = _jsonl_record(number, raw)
+                    yield str(record.id), record, line_offset
+
+    def __contains__(self, article_id) -> bool:
+        key = str(article_id)
+        return key in self._offsets or key in self._records or key in self._bad
+
+    def _record(self, key: str) -> Record:
+        if key in self._records:
+            return self._records[key]
+        from modclf.dumps import _jsonl_record
+
+        with open(self.path, "rb") as f:
+            f.seek(self._offsets[key])
+            return _jsonl_record(0, f.readline())
 
     def get(self, article_id: str | int) -> str | None:
         """The article text for an id (None: a page without body); InputError for an unknown id."""
         key = str(article_id)
-        if key in self._pages:
-            record = self._pages.pop(key)
-            try:
-                page, _ = _segment_page(self.clf, record, "auto", f"{self.name} id {record.id!r}")
-            except InputError as exc:
-                self._bad[key] = str(exc)
-            else:
-                self._texts[key] = page.body if page.body.strip() else None
-        if key in self._texts:
-            return self._texts[key]
         if key in self._bad:
             raise InputError(f"article_id {article_id!r} cannot be used: {self.name}: {self._bad[key]}")
-        raise InputError(f"unknown article_id {article_id!r} (not in {self.name})")
+        if key not in self._offsets and key not in self._records:
+            raise InputError(f"unknown article_id {article_id!r} (not in {self.name})")
+        record = self._record(key)
+        source = f"{self.name} id {record.id!r}"
+        try:
+            if _given(record.fields, "article"):
+                text, _ = _field_text(record, "article", source)
+            else:
+                page, _ = _segment_page(self.clf, record, "auto", source)
+                text = page.body
+        except InputError as exc:
+            self._bad[key] = str(exc)
+            self._offsets.pop(key, None)
+            self._records.pop(key, None)
+            raise InputError(f"article_id {article_id!r} cannot be used: {self.name}: {exc}") from exc
+        return text if text.strip() else None
 
 
 class ArticleEmbeddingCache:
@@ -245,6 +376,9 @@ class ArticleEmbeddingCache:
         self.max_size = max_size
         self._cache: OrderedDict = OrderedDict()
         self.embedded = 0  # articles embedded so far (cache misses)
+
+    def __contains__(self, key) -> bool:
+        return key in self._cache
 
     def get_many(self, texts: dict[Hashable, str]):
         """{key: embedding} for {key: article text}; only articles not cached are embedded."""
@@ -263,82 +397,290 @@ class ArticleEmbeddingCache:
         return result
 
 
-def _record_comments(
-    clf, record: Record, articles: ArticleIndex | None, source: str
-) -> tuple[list[_Comment], list[tuple[str | int, str]], list[str]]:
-    """A record's comments to score, comments rejected inside it (id, reason), and warnings.
+class _LRU(OrderedDict):
+    """A tiny bounded LRU mapping."""
 
-    Raises InputError when the whole record is unusable.
-    """
-    if record.error is not None:
-        raise InputError(record.error)
-    fields = record.fields
-    has_comment, has_page = _given(fields, "comment"), _given(fields, "page")
-    if has_comment and has_page:
-        raise InputError("give either 'comment' or 'page', not both")
-    if has_page:
-        page, warnings = _segment_page(clf, record, "auto", source)
-        body = page.body
-        key = _text_key(body) if body.strip() else None
-        comments, rejected = [], []
-        for i, comment in enumerate(page.comments):
-            comment_id = f"{record.id}#{i}"
-            problem = _comment_problem(comment.text)
-            if problem is not None:
-                rejected.append((comment_id, problem))
+    def __init__(self, max_size: int):
+        super().__init__()
+        self.max_size = max_size
+
+    def get_fresh(self, key):
+        value = self.get(key)
+        if value is not None:
+            self.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.max_size:
+            self.popitem(last=False)
+
+
+class ScoreJob:
+    """Comment and page records -> one scored row per comment, with the policy's decision."""
+
+    unit, what, columns = "records", "score", SCORE_COLUMNS
+
+    def __init__(
+        self,
+        clf,
+        policy: Policy,
+        articles: str | os.PathLike | None,
+        name: str,
+        unit: str,
+        batch_tokens: int = BATCH_TOKENS,
+        comment_cache_size: int = COMMENT_CACHE_SIZE,
+    ):
+        self.clf, self.policy, self.name, self.record_unit = clf, policy, name, unit
+        self.articles = ArticleIndex(clf, articles) if articles is not None else None
+        self.article_cache = ArticleEmbeddingCache(clf)
+        self.article_state = _LRU(ARTICLE_CACHE_SIZE)  # article_id -> key, None (no body) or error
+        self.comment_cache = _LRU(comment_cache_size)  # text digest -> embedding
+        self.batch_tokens = batch_tokens
+        self.model_id = clf.model_id
+        self.comments_embedded = 0
+
+    @staticmethod
+    def schema():
+        import pyarrow as pa
+
+        return pa.schema([("id", pa.string()), ("text", pa.string()), ("incitement", pa.float64()),
+                          ("off_topic", pa.float64()), ("decision", pa.string()),
+                          ("reasons", pa.list_(pa.string())), ("model", pa.string())])
+
+    # reader thread ------------------------------------------------------------------------------
+
+    def items(self, records: Iterator[Record]) -> Iterator[Item]:
+        for record in records:
+            try:
+                yield self._item(record)
+            except InputError as exc:
+                yield Item(record.number, record.id, reject=str(exc))
+            except Exception as exc:  # noqa: BLE001 - one bad record must not end a long run
+                yield Item(record.number, record.id, reject=f"unexpected {type(exc).__name__}: {exc}")
+
+    def _item(self, record: Record) -> Item:
+        if record.error is not None:
+            raise InputError(record.error)
+        fields = record.fields
+        source = _source(self.name, self.record_unit, record.number, record.id)
+        has_comment, has_page = _given(fields, "comment"), _given(fields, "page")
+        if has_comment and has_page:
+            raise InputError("give either 'comment' or 'page', not both")
+        if has_page:
+            text, warnings = _page_text(record, source)
+            # A page has ~50 comments: count it so that a window of pages stays near its size.
+            return Item(record.number, record.id, payload=("page", text, _record_format(record, "auto"), warnings), weight=32)
+        if not has_comment:
+            if "comment" in fields or "page" in fields:
+                name = "comment" if "comment" in fields else "page"
+                raise InputError(f"field {name!r} is {'null' if fields[name] is None else 'empty'}")
+            raise InputError("missing field 'comment' (or 'page')")
+        text, warnings = _field_text(record, "comment", source)
+        problem = _comment_problem(text)
+        if problem is not None:
+            raise InputError(problem)
+        if _given(fields, "article") and _given(fields, "article_id"):
+            raise InputError("give 'article' or 'article_id', not both")
+        comment = _Comment(record.id, text, _digest(text))
+        if _given(fields, "article"):
+            article, article_warnings = _field_text(record, "article", source)
+            warnings += article_warnings
+            if article.strip():
+                comment.article_key, comment.article = _text_key(article), article
+        elif _given(fields, "article_id"):
+            article_id = fields["article_id"]
+            if isinstance(article_id, bool) or not isinstance(article_id, (str, int)):
+                raise InputError(f"field 'article_id' must be a string or an integer, got {type(article_id).__name__}")
+            if self.articles is None:
+                raise InputError(f"article_id {article_id!r} given but no articles file (--articles)")
+            if article_id not in self.articles:
+                raise InputError(f"unknown article_id {article_id!r} (not in {self.articles.name})")
+            comment.article_id = article_id
+        return Item(record.number, record.id, payload=("comments", [comment], warnings))
+
+    def finish_window(self, window: Window) -> None:
+        """Tokenise the window's distinct comment texts (ahead of the model thread)."""
+        texts: dict[bytes, str] = {}
+        for item in window.items:
+            if item.reject is None and item.payload[0] == "comments":
+                for comment in item.payload[1]:
+                    texts.setdefault(comment.digest, comment.text)
+        window.extra = self._tokenize(texts)
+
+    def _tokenize(self, texts: dict[bytes, str]) -> dict[bytes, list[int]]:
+        if not texts:
+            return {}
+        rows = tokenize(self.clf.tokenizer, list(texts.values()), self.clf.config.max_comment_tokens)
+        return dict(zip(texts, rows))
+
+    # model thread -------------------------------------------------------------------------------
+
+    def process(self, window: Window) -> WindowResult:
+        result = WindowResult()
+        groups: list[tuple[Item, list[_Comment]]] = []
+        rows = dict(window.extra or {})
+        for item in window.items:
+            if item.reject is not None:
+                result.reject(item.id, item.number, item.reject)
+                continue
+            try:
+                comments, warnings = self._resolve(item, result)
+            except InputError as exc:
+                result.reject(item.id, item.number, str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001
+                logger.debug("unexpected error on %s %d", self.name, item.number, exc_info=True)
+                result.reject(item.id, item.number, f"unexpected {type(exc).__name__}: {exc}")
+                continue
+            result.warnings += bool(warnings)
+            groups.append((item, comments))
+        missing = {c.digest: c.text for _, cs in groups for c in cs if c.digest not in rows}
+        rows.update(self._tokenize(missing))
+        try:
+            scored = self._score([c for _, cs in groups for c in cs], rows)
+        except Exception:  # noqa: BLE001 - retried record by record below
+            logger.debug("scoring a window failed; retrying record by record", exc_info=True)
+            scored = None
+        for item, comments in groups:
+            if scored is not None:
+                scores, scored = scored[: len(comments)], scored[len(comments):]
             else:
-                comments.append(_Comment(comment_id, comment.text, record.id, record.number, key, body if key else None))
-        return comments, rejected, warnings
-    if not has_comment:
-        if "comment" in fields or "page" in fields:
-            name = "comment" if "comment" in fields else "page"
-            raise InputError(f"field {name!r} is {'null' if fields[name] is None else 'empty'}")
-        raise InputError("missing field 'comment' (or 'page')")
-    text, warnings = _field_text(record, "comment", source)
-    problem = _comment_problem(text)
-    if problem is not None:
-        raise InputError(problem)
-    if _given(fields, "article") and _given(fields, "article_id"):
-        raise InputError("give 'article' or 'article_id', not both")
-    key, article = None, None
-    if _given(fields, "article"):
-        article, article_warnings = _field_text(record, "article", source)
-        warnings += article_warnings
-        key = _text_key(article) if article.strip() else None
-        article = article if key else None
-    elif _given(fields, "article_id"):
-        article_id = fields["article_id"]
-        if isinstance(article_id, bool) or not isinstance(article_id, (str, int)):
-            raise InputError(f"field 'article_id' must be a string or an integer, got {type(article_id).__name__}")
-        if articles is None:
-            raise InputError(f"article_id {article_id!r} given but no articles file (--articles)")
-        if articles.get(article_id) is not None:
-            key = ("id", str(article_id))
-    return [_Comment(record.id, text, record.id, record.number, key, article)], [], warnings
+                try:
+                    scores = self._score(comments, rows)
+                except Exception as exc:  # noqa: BLE001
+                    reason = str(exc) if isinstance(exc, InputError) else f"unexpected {type(exc).__name__}: {exc}"
+                    result.reject(item.id, item.number, reason)
+                    continue
+            for comment, score in zip(comments, scores):
+                decision, reasons = self.policy.decide(score)
+                result.rows.append({
+                    "id": comment.id, "text": comment.text, "incitement": score.incitement,
+                    "off_topic": score.off_topic, "decision": decision, "reasons": reasons, "model": self.model_id,
+                })
+        return result
+
+    def _resolve(self, item: Item, result: WindowResult) -> tuple[list[_Comment], list[str]]:
+        """The item's comments with their articles resolved (pages segmented here)."""
+        kind = item.payload[0]
+        if kind == "page":
+            _, text, fmt, warnings = item.payload
+            page = self.clf.segment(text, fmt=fmt)
+            warnings = warnings + page.warnings
+            body = page.body
+            key = _text_key(body) if body.strip() else None
+            comments = []
+            for i, comment in enumerate(page.comments):
+                comment_id = f"{item.id}#{i}"
+                problem = _comment_problem(comment.text)
+                if problem is not None:
+                    result.reject(comment_id, item.number, problem)
+                else:
+                    comments.append(_Comment(comment_id, comment.text, _digest(comment.text), key, body if key else None))
+            return comments, warnings
+        _, comments, warnings = item.payload
+        for comment in comments:
+            if comment.article_id is not None:
+                comment.article_key = self._article_key(comment.article_id)
+        return comments, warnings
+
+    def _article_key(self, article_id) -> Hashable | None:
+        """The embedding cache key of an article by id (None: no body); InputError if unusable."""
+        key = str(article_id)
+        state = self.article_state.get_fresh(key)
+        if state is None:
+            try:
+                text = self.articles.get(article_id)
+            except InputError as exc:
+                state = ("error", str(exc))
+            else:
+                state = ("ok", None) if text is None else ("ok", ("id", key))
+                if text is not None and ("id", key) not in self.article_cache:
+                    self.article_cache.get_many({("id", key): text})
+            self.article_state.put(key, state)
+        if state[0] == "error":
+            raise InputError(state[1])
+        return state[1]
+
+    def _score(self, comments: list[_Comment], rows: dict[bytes, list[int]]):
+        """Scores for comments: distinct texts embedded once (length-sorted), heads over the lot."""
+        if not comments:
+            return []
+        model = self.clf.model
+        inline = {}
+        for c in comments:
+            if c.article is not None and c.article_key not in inline:
+                inline[c.article_key] = c.article
+        articles = self.article_cache.get_many(inline) if inline else {}
+        by_id = {c.article_key for c in comments if c.article_key is not None and c.article_key not in articles}
+        if by_id:
+            # Evicted from the cache since resolved (a huge window of many articles): embed again.
+            articles.update(self.article_cache.get_many({k: self.articles.get(k[1]) for k in by_id}))
+        embeddings: dict[bytes, torch.Tensor] = {}
+        todo = []
+        for c in comments:
+            if c.digest in embeddings:
+                continue
+            cached = self.comment_cache.get_fresh(c.digest)
+            if cached is not None:
+                embeddings[c.digest] = cached
+            else:
+                embeddings[c.digest] = None
+                todo.append(c.digest)
+        if todo:
+            with torch.inference_mode():
+                fresh = embed_token_rows(
+                    model, [rows[d] for d in todo], self.clf.tokenizer.pad_token_id, self.batch_tokens,
+                    self.clf.precision, embed_fn=model.score_embed,
+                )
+            for d, row in zip(todo, fresh):
+                row = row.clone()
+                embeddings[d] = row
+                self.comment_cache.put(d, row)
+            self.comments_embedded += len(todo)
+        matrix = torch.stack([embeddings[c.digest] for c in comments])
+        return scores_from_embeddings(
+            model, matrix, [None if c.article_key is None else articles[c.article_key] for c in comments]
+        )
 
 
-def _score_comments(clf, comments: list[_Comment], cache: ArticleEmbeddingCache, articles: ArticleIndex | None):
-    """Scores for comments, each against its article, every distinct article embedded once."""
-    texts = {}
-    for comment in comments:
-        if comment.article_key is not None and comment.article_key not in texts:
-            texts[comment.article_key] = comment.article if comment.article is not None else articles.get(comment.article_key[1])
-    embeddings = cache.get_many(texts)
-    return clf.score_embedded(
-        [c.text for c in comments], [None if c.article_key is None else embeddings[c.article_key] for c in comments]
-    )
+class _WorkerPool:
+    """Worker processes, each with its own model and ScoreJob, fed whole windows."""
+
+    def __init__(self, spec: dict, workers: int):
+        self.spec, self.workers = spec, workers
+
+    def __enter__(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.executor = ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(self.spec,)
+        )
+        return self
+
+    def submit(self, window: Window):
+        return self.executor.submit(_process_in_worker, window)
+
+    def __exit__(self, *exc) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _chunks(comments: Iterator[_Comment], size: int) -> Iterator[list[_Comment]]:
-    """Lists of about `size` comments, never splitting a record's comments."""
-    chunk: list[_Comment] = []
-    for comment in comments:
-        if len(chunk) >= size and comment.number != chunk[-1].number:
-            yield chunk
-            chunk = []
-        chunk.append(comment)
-    if chunk:
-        yield chunk
+_WORKER_JOB: ScoreJob | None = None
+
+
+def _init_worker(spec: dict) -> None:
+    global _WORKER_JOB
+    from modclf.api import ModClf
+
+    torch.set_num_threads(spec["threads"])
+    clf = ModClf.from_pretrained(spec["model"], precision=spec["precision"])
+    _WORKER_JOB = ScoreJob(clf, spec["policy"], spec["articles"], spec["name"], spec["unit"], spec["batch_tokens"])
+
+
+def _process_in_worker(window: Window) -> WindowResult:
+    return _WORKER_JOB.process(window)
 
 
 def score_file(
@@ -348,109 +690,66 @@ def score_file(
     rejects: str | os.PathLike | None = None,
     articles: str | os.PathLike | None = None,
     policy: Policy | None = None,
-    chunk_comments: int = SCORE_CHUNK_COMMENTS,
+    chunk_comments: int | None = None,
+    options: RunOptions | None = None,
+    batch_tokens: int = BATCH_TOKENS,
 ) -> Summary:
     """Score every comment of a dump (or of the pages in it) and apply the moderation policy.
 
     Records carry either `page` (segmented; each comment is scored against the page's body and
     gets the id "<page id>#<comment index>") or `comment` with an optional `article` text or
     `article_id` (looked up in `articles`). A comment without an article gets off_topic null.
-    Records are read and scored in chunks, so memory stays bounded (the articles file aside).
+    Records stream through in windows (`options.window` comments), so memory stays bounded;
+    output is in input order, and every record is either scored or in the rejects.
 
     Args:
         clf: a ModClf.
         input_path: a dump (.jsonl, .jsonl.gz, .csv, .parquet), a page file or a folder of pages.
-        output: a .jsonl / .jsonl.gz path or an open text stream; one record per comment:
-            {"id", "text", "incitement", "off_topic", "decision", "reasons", "model"}.
+        output: a .jsonl / .jsonl.gz / .csv / .parquet path or an open text stream; one record per
+            comment: {"id", "text", "incitement", "off_topic", "decision", "reasons", "model"}.
         rejects: where rejected records go as JSON Lines {id, number, reason}; None: only logged.
         articles: a dump of records with `id` and `article` (text) or `page` (its body is used).
         policy: the moderation policy (default: Policy.load(), configs/policy.yaml).
-        chunk_comments: comments per scoring call.
+        chunk_comments: the window size (overrides options.window; kept for older callers).
+        options: engine options: window, resume, workers, progress (see modclf.engine.RunOptions).
+        batch_tokens: padded tokens per forward batch.
 
     Returns:
-        Summary: records read, comments written, records (or page comments) rejected.
+        Summary: records read, comments written, records (or page comments) rejected, reasons.
 
     Example:
         >>> score_file(ModClf.from_pretrained(), "comments.jsonl", "scored.jsonl", "rejects.jsonl",
         ...            articles="articles.jsonl")
-        Summary(read=1000, written=998, rejected=2, warnings=0, seconds=12.5)
+        Summary(read=1000, written=998, rejected=2, ...)
     """
-    start = time.perf_counter()
     policy = policy if policy is not None else Policy.load()
-    summary = Summary()
-    name = Path(input_path).name
-    unit = NUMBER_UNITS[input_kind(input_path)]
-    records = iter_records(input_path, columns=SCORE_FIELDS)
+    options = options or RunOptions(window=SCORE_WINDOW_COMMENTS)
+    if chunk_comments is not None:
+        options.window = chunk_comments
+    kind = input_kind(input_path)
+    name, unit = Path(input_path).name, NUMBER_UNITS[kind]
+    records, first = _open_records(input_path, (), SCORE_FIELDS)
     # Fail on an unusable input before loading articles or creating any output.
-    first = next(records, None)
-    if first is not None and first.error is None and input_kind(input_path) in ("csv", "parquet"):
+    if first is not None and first.error is None and kind in ("csv", "parquet"):
         if "comment" not in first.fields and "page" not in first.fields:
             raise InputError(f"{input_path}: no column 'comment' or 'page' (columns: {', '.join(first.fields)[:300]})")
-    records = itertools.chain([first] if first is not None else [], records)
-    article_index = ArticleIndex(clf, articles) if articles is not None else None
-    cache = ArticleEmbeddingCache(clf)
-    reject_writer = RejectWriter(rejects) if rejects is not None else None
+    job = ScoreJob(clf, policy, articles, name, unit, batch_tokens)
+    worker_factory = None
+    if options.workers > 1:
+        if clf.path is None:
+            raise InputError("workers > 1 needs a model loaded from a folder (ModClf.from_pretrained)")
+        threads = options.threads or max(1, engine.physical_cores() // options.workers)
+        spec = {"model": str(clf.path), "precision": clf.precision, "policy": policy, "threads": threads,
+                "articles": None if articles is None else str(articles), "name": name, "unit": unit,
+                "batch_tokens": batch_tokens}
 
-    def reject(record_id, number: int, reason: str) -> None:
-        summary.rejected += 1
-        logger.warning("rejected %s %s %d (id %r): %s", name, unit, number, record_id, reason)
-        if reject_writer is not None:
-            reject_writer.reject(record_id, number, reason)
+        def worker_factory():
+            return _WorkerPool(spec, options.workers)
 
-    def comments() -> Iterator[_Comment]:
-        for record in records:
-            summary.read += 1
-            source = f"{name} {unit} {record.number} (id {record.id!r})"
-            try:
-                found, rejected, warnings = _record_comments(clf, record, article_index, source)
-            except InputError as exc:
-                reject(record.id, record.number, str(exc))
-                continue
-            except Exception as exc:  # noqa: BLE001 - one bad record must not end a long run
-                logger.debug("unexpected error on %s", source, exc_info=True)
-                reject(record.id, record.number, f"unexpected {type(exc).__name__}: {exc}")
-                continue
-            summary.warnings += bool(warnings)
-            for comment_id, reason in rejected:
-                reject(comment_id, record.number, reason)
-            yield from found
-
-    def scored(chunk: list[_Comment]):
-        """(comment, score) pairs; when a chunk fails, its records are retried one by one."""
-        try:
-            return list(zip(chunk, _score_comments(clf, chunk, cache, article_index)))
-        except Exception:  # noqa: BLE001
-            logger.debug("scoring a chunk failed; retrying record by record", exc_info=True)
-        pairs = []
-        for _, group in itertools.groupby(chunk, key=lambda c: c.number):
-            group = list(group)
-            try:
-                pairs += zip(group, _score_comments(clf, group, cache, article_index))
-            except Exception as exc:  # noqa: BLE001
-                reason = str(exc) if isinstance(exc, InputError) else f"unexpected {type(exc).__name__}: {exc}"
-                reject(group[0].record_id, group[0].number, reason)
-        return pairs
-
-    try:
-        with JsonlWriter(output) as writer:
-            for chunk in _chunks(comments(), chunk_comments):
-                for comment, score in scored(chunk):
-                    decision, reasons = policy.decide(score)
-                    writer.write(
-                        {
-                            "id": comment.id,
-                            "text": comment.text,
-                            "incitement": score.incitement,
-                            "off_topic": score.off_topic,
-                            "decision": decision,
-                            "reasons": reasons,
-                            "model": clf.model_id,
-                        }
-                    )
-                    summary.written += 1
-    finally:
-        if reject_writer is not None:
-            reject_writer.close()
-        summary.seconds = time.perf_counter() - start
-    logger.debug("score: %d distinct article(s) embedded", cache.embedded)
-    return summary
+    state, seconds, processed, session_written = engine.run(
+        job, records, Path(input_path), output, rejects, options, _total(input_path, kind),
+        where=lambda r: _source(name, unit, r["number"], r["id"]), worker_factory=worker_factory,
+    )
+    logger.debug("score: %d distinct article(s), %d distinct comment(s) embedded",
+                 job.article_cache.embedded, job.comments_embedded)
+    return _summary(state, seconds, processed, session_written)

@@ -23,6 +23,61 @@ from modclf.errors import ModClfError
 logger = logging.getLogger("modclf.cli")
 
 
+# --- engine options (segment and score) ------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _add_engine_options(parser: argparse.ArgumentParser, window: int, workers: bool) -> None:
+    parser.add_argument(
+        "--resume", action="store_true",
+        help="continue an interrupted run where OUTPUT (and its OUTPUT.progress.json) left off",
+    )
+    parser.add_argument(
+        "--threads", type=_positive_int, help="torch threads per process (default: physical cores / workers)"
+    )
+    parser.add_argument(
+        "--window", type=_positive_int, default=window,
+        help=f"records read ahead, sorted by length and deduplicated together (default: {window})",
+    )
+    if workers:
+        parser.add_argument(
+            "--workers", type=_positive_int, default=1,
+            help="worker processes, each with its own model (for machines with many cores; default: 1)",
+        )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress log lines")
+
+
+def _engine_options(args: argparse.Namespace):
+    import torch
+
+    from modclf.engine import RunOptions, physical_cores
+
+    workers = getattr(args, "workers", 1)
+    threads = args.threads or max(1, physical_cores() // workers)
+    torch.set_num_threads(threads)
+    return RunOptions(window=args.window, resume=args.resume, workers=workers, threads=threads,
+                      progress=not args.no_progress and not args.quiet)
+
+
+def _check_outputs(args: argparse.Namespace):
+    """(output or None, rejects or None) checked before the model is loaded."""
+    from modclf.dumps import JSONL_SUFFIXES, check_output_path, default_rejects_path
+
+    output = check_output_path(args.output, args.input) if args.output else None
+    rejects = args.rejects
+    if rejects is None and output is not None:
+        rejects = default_rejects_path(output)
+    if rejects is not None:
+        rejects = check_output_path(rejects, args.input, JSONL_SUFFIXES)
+    return output, rejects
+
+
 # --- segment ---------------------------------------------------------------------------------------
 
 
@@ -32,7 +87,9 @@ def _setup_segment(parser: argparse.ArgumentParser) -> None:
         help="a page (.txt, .html, .htm), a folder of pages, or a dump (.jsonl, .jsonl.gz, .csv, "
         ".parquet) of records with `id` and `page`",
     )
-    parser.add_argument("-o", "--output", help="JSON Lines output (.jsonl or .jsonl.gz); default: stdout")
+    parser.add_argument(
+        "-o", "--output", help="output by extension: .jsonl, .jsonl.gz, .csv or .parquet; default: JSON Lines on stdout"
+    )
     parser.add_argument(
         "--rejects",
         help="JSON Lines file for rejected records {id, number, reason}; default: "
@@ -41,23 +98,22 @@ def _setup_segment(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("auto", "text", "html"), default="auto", help="page format (default: auto)")
     parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="inference precision")
+    _add_engine_options(parser, window=16, workers=False)
 
 
 def _run_segment(args: argparse.Namespace) -> int:
     from modclf.api import ModClf
     from modclf.batch import segment_file
-    from modclf.dumps import check_output_path, default_rejects_path, input_kind, stdout_text
+    from modclf.dumps import input_kind, stdout_text
 
     # Check everything cheap before loading the model.
     input_kind(args.input)
-    output = check_output_path(args.output, args.input) if args.output else None
-    rejects = args.rejects
-    if rejects is None and output is not None:
-        rejects = default_rejects_path(output)
-    if rejects is not None:
-        rejects = check_output_path(rejects, args.input)
+    output, rejects = _check_outputs(args)
+    options = _engine_options(args)
     clf = ModClf.from_pretrained(args.model, precision=args.precision)
-    summary = segment_file(clf, args.input, output if output is not None else stdout_text(), rejects, args.format)
+    summary = segment_file(
+        clf, args.input, output if output is not None else stdout_text(), rejects, args.format, options=options
+    )
     where = f" (rejects in {rejects})" if summary.rejected and rejects is not None else ""
     logger.info("segment: %s%s", summary.line("pages"), where)
     if summary.read and not summary.written:
@@ -75,7 +131,8 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
         "to segment) or `comment` (with optional `article` text or `article_id`); or a page file or folder",
     )
     parser.add_argument(
-        "-o", "--output", help="JSON Lines output, one record per comment (.jsonl or .jsonl.gz); default: stdout"
+        "-o", "--output", help="one record per comment, by extension: .jsonl, .jsonl.gz, .csv or .parquet; "
+        "default: JSON Lines on stdout",
     )
     parser.add_argument(
         "--articles", help="dump of records with `id` and `article` (or `page`) that `article_id` refers to"
@@ -88,12 +145,16 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
         help="JSON Lines file for rejected records {id, number, reason}; default: "
         "<OUTPUT>.rejects.jsonl next to the output (with stdout output: stderr only)",
     )
+    parser.add_argument(
+        "--batch-tokens", type=_positive_int, default=None, help="padded tokens per forward batch (default: 8192)"
+    )
+    _add_engine_options(parser, window=4096, workers=True)
 
 
 def _run_score(args: argparse.Namespace) -> int:
     from modclf.api import ModClf
-    from modclf.batch import score_file
-    from modclf.dumps import check_output_path, default_rejects_path, input_kind, stdout_text
+    from modclf.batch import BATCH_TOKENS, score_file
+    from modclf.dumps import input_kind, stdout_text
     from modclf.policy import Policy
 
     # Check everything cheap before loading the model.
@@ -101,12 +162,8 @@ def _run_score(args: argparse.Namespace) -> int:
     if args.articles is not None:
         input_kind(args.articles)
     policy = Policy.load(args.policy)
-    output = check_output_path(args.output, args.input) if args.output else None
-    rejects = args.rejects
-    if rejects is None and output is not None:
-        rejects = default_rejects_path(output)
-    if rejects is not None:
-        rejects = check_output_path(rejects, args.input)
+    output, rejects = _check_outputs(args)
+    options = _engine_options(args)
     clf = ModClf.from_pretrained(args.model, precision=args.precision)
     summary = score_file(
         clf,
@@ -115,6 +172,8 @@ def _run_score(args: argparse.Namespace) -> int:
         rejects,
         articles=args.articles,
         policy=policy,
+        options=options,
+        batch_tokens=args.batch_tokens or BATCH_TOKENS,
     )
     where = f" (rejects in {rejects})" if summary.rejected and rejects is not None else ""
     logger.info("score: %s%s", summary.line("records", "comments"), where)

@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 PAGE_SUFFIXES = (".txt", ".html", ".htm")
 DUMP_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".parquet")
-OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz")
+OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".parquet")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 ID_FIELD = "id"
 # What a Record.number counts, per input kind (for messages: "dump.jsonl line 7").
 NUMBER_UNITS = {"page": "file", "folder": "file", "jsonl": "line", "csv": "row", "parquet": "row"}
@@ -361,11 +362,13 @@ class RejectWriter(JsonlWriter):
         self.stream.flush()
 
 
-def check_output_path(path: str | os.PathLike, input_path: str | os.PathLike | None = None) -> Path:
-    """An output path we can write JSON Lines to, not the input itself; InputError otherwise."""
+def check_output_path(
+    path: str | os.PathLike, input_path: str | os.PathLike | None = None, suffixes: tuple[str, ...] = OUTPUT_SUFFIXES
+) -> Path:
+    """An output path with one of `suffixes` (JSON Lines, CSV, Parquet), not the input itself; InputError otherwise."""
     path = Path(path)
-    if not path.name.lower().endswith(OUTPUT_SUFFIXES):
-        raise InputError(f"output {path}: unknown file type; expected {' or '.join(OUTPUT_SUFFIXES)}")
+    if not path.name.lower().endswith(suffixes):
+        raise InputError(f"output {path}: unknown file type; expected {', '.join(suffixes)}")
     if path.is_dir():
         raise InputError(f"output {path} is a folder; give a file name ending in .jsonl")
     if not path.parent.exists():

@@ -157,7 +157,7 @@ def test_cli_with_a_model_folder(tiny_model_dir, tmp_path, capsys):
     [
         (["{tmp}/missing.jsonl"], "input {tmp}/missing.jsonl does not exist"),
         (["{tmp}/page.docx"], "unknown file type"),
-        (["{tmp}/page.txt", "-o", "{tmp}/out.csv"], "output {tmp}/out.csv: unknown file type; expected .jsonl"),
+        (["{tmp}/page.txt", "-o", "{tmp}/out.xlsx"], "output {tmp}/out.xlsx: unknown file type; expected .jsonl"),
         (["{tmp}/page.txt", "-o", "{tmp}/nodir/out.jsonl"], "output folder {tmp}/nodir does not exist"),
         (["{tmp}/page.txt", "--model", "{tmp}/no_model"], "model folder {tmp}/no_model does not exist"),
         (["{tmp}/binary.txt", "--model", "{tmp}"], "{tmp} is not a modclf model folder"),
