@@ -200,13 +200,49 @@ def _run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- bench -----------------------------------------------------------------------------------------
+
+
+def _setup_bench(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Measure on this machine: matmul throughput and the resulting bound in comments/s, a naive "
+        "Hugging Face-style baseline, and modclf's engine end to end, on a generated comment dump."
+    )
+    parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
+    parser.add_argument("--comments", type=_positive_int, default=4000, help="comments in the generated dump")
+    parser.add_argument(
+        "--naive-comments", type=_positive_int, default=1024, help="comments the (slow) naive baseline scores"
+    )
+    parser.add_argument("--per-article", type=_positive_int, default=1000, help="comments per article")
+    parser.add_argument(
+        "--precision", nargs="+", choices=("fp32", "bf16"), default=["fp32", "bf16"], help="engine precisions to run"
+    )
+    parser.add_argument("--duplicates", type=float, default=0.0, help="fraction of comments that repeat one before")
+    parser.add_argument("--threads", type=_positive_int, help="torch threads (default: physical cores)")
+    parser.add_argument("--workdir", help="folder for the generated dump (default: the system temp folder)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="also write the results as JSON to this file")
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    import torch
+
+    from modclf.bench import main_bench
+    from modclf.engine import physical_cores
+
+    torch.set_num_threads(args.threads or physical_cores())
+    main_bench(args)
+    return 0
+
+
 # --- registry --------------------------------------------------------------------------------------
 
-# name -> (help, setup(parser), run(args) -> exit code). bench goes here too.
+# name -> (help, setup(parser), run(args) -> exit code).
 SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "segment": ("split pages into body, boilerplate and reader comments", _setup_segment, _run_segment),
     "score": ("score reader comments for incitement and off-topic and apply a moderation policy", _setup_score, _run_score),
     "train": ("train or fine-tune a model from a YAML config", _setup_train, _run_train),
+    "bench": ("measure comments/s: matmul bound, naive baseline and the engine, on this machine", _setup_bench, _run_bench),
 }
 
 
