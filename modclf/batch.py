@@ -506,7 +506,10 @@ class ScoreJob:
         for item in window.items:
             if item.reject is None and item.payload[0] == "comments":
                 for comment in item.payload[1]:
-                    texts.setdefault(comment.digest, comment.text)
+                    # Texts embedded recently need no tokens (a racy look-up is fine: the model
+                    # thread tokenises whatever is missing when it gets there).
+                    if comment.digest not in self.comment_cache:
+                        texts.setdefault(comment.digest, comment.text)
         window.extra = self._tokenize(texts)
 
     def _tokenize(self, texts: dict[bytes, str]) -> dict[bytes, list[int]]:

@@ -1,0 +1,81 @@
+"""Does reduced precision keep quality? ROC-AUC of the scoring test sets in fp32 and bf16, and the deltas.
+
+    python training/compare_precision.py [--model models/modclf-base] [--data_dir ../shared/data] [--out runs/precision.json]
+
+Every test-split example of modclf.sources.comments.build_scoring_data is scored in each precision
+(comments against their article where they have one) and ROC-AUC is computed per label, overall
+and per source. bf16 may become the default precision only if every |delta| is within 0.005.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+
+import torch
+from sklearn.metrics import roc_auc_score
+
+from modclf import ModClf
+from modclf.score import embed_articles, embed_comments, scores_from_embeddings
+from modclf.sources.comments import build_scoring_data
+
+TOLERANCE = 0.005  # the largest |AUC(bf16) - AUC(fp32)| that allows bf16 as the default
+
+
+def score_examples(clf: ModClf, examples, precision: str) -> list[tuple[float, float | None]]:
+    """(incitement, off_topic) per example; each distinct article embedded once."""
+    clf.precision = precision
+    articles = list(dict.fromkeys(e.article for e in examples if e.article))
+    article_emb = embed_articles(clf.model, clf.tokenizer, articles, precision) if articles else None
+    row = {a: i for i, a in enumerate(articles)}
+    out = []
+    chunk = 512
+    for start in range(0, len(examples), chunk):
+        part = examples[start : start + chunk]
+        emb = embed_comments(clf.model, clf.tokenizer, [e.text for e in part], precision)
+        arts = [article_emb[row[e.article]] if e.article else None for e in part]
+        out += [(s.incitement, s.off_topic) for s in scores_from_embeddings(clf.model, emb, arts)]
+    return out
+
+
+def aucs(examples, scores) -> dict:
+    """ROC-AUC per label, overall and per source (where both classes occur)."""
+    groups = defaultdict(lambda: ([], []))
+    for example, (incitement, off_topic) in zip(examples, scores):
+        for label, p in (("incitement", incitement), ("off_topic", off_topic)):
+            target = getattr(example, label)
+            if target is None or p is None:
+                continue
+            for key in (f"{label}/all", f"{label}/{example.source}"):
+                groups[key][0].append(round(target))
+                groups[key][1].append(p)
+    return {key: roc_auc_score(y, p) for key, (y, p) in sorted(groups.items()) if len(set(y)) == 2}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="model folder (default: the released model)")
+    parser.add_argument("--data_dir", default=None, help="scoring data (default: ../shared/data)")
+    parser.add_argument("--out", default=None, help="write the AUCs and deltas as JSON here")
+    args = parser.parse_args()
+
+    test = [e for e in build_scoring_data(args.data_dir) if e.split == "test"]
+    print(f"{len(test)} test examples; torch {torch.__version__}, {torch.get_num_threads()} threads")
+    clf = ModClf.from_pretrained(args.model)
+    results = {p: aucs(test, score_examples(clf, test, p)) for p in ("fp32", "bf16")}
+    worst = 0.0
+    print(f"{'set':40s} {'fp32':>8s} {'bf16':>8s} {'delta':>8s}")
+    for key, fp32 in results["fp32"].items():
+        bf16 = results["bf16"].get(key, float("nan"))
+        worst = max(worst, abs(bf16 - fp32))
+        print(f"{key:40s} {fp32:8.4f} {bf16:8.4f} {bf16 - fp32:+8.4f}")
+    verdict = "within" if worst <= TOLERANCE else "NOT within"
+    print(f"largest |delta| {worst:.4f}: {verdict} {TOLERANCE} (bf16 {'may' if worst <= TOLERANCE else 'must not'} be the default)")
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"auc": results, "max_abs_delta": worst, "tolerance": TOLERANCE}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
