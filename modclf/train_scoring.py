@@ -158,10 +158,26 @@ def _epoch_items(examples, rng: random.Random, negatives_per_epoch: int, positiv
     return items
 
 
+def _length_bucketed_batches(items, cache: StateCache, batch_size: int, rng: random.Random) -> list:
+    """Batches of similar token length (little padding), in random order.
+
+    Items are sorted by length within windows of 50 batches, so batches stay varied in content.
+    """
+    window = batch_size * 50
+    batches = []
+    for start in range(0, len(items), window):
+        chunk = sorted(items[start : start + window], key=lambda ex: cache.states[_key(ex.text)].shape[0])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
 def predict_logits(model, cache: StateCache, examples, batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """Raw (incitement, off_topic) logits per example; off-topic NaN where there is no article."""
     model.eval()
     articles = cache.article_embeddings([ex.article for ex in examples if ex.article])
+    order = sorted(range(len(examples)), key=lambda i: cache.states[_key(examples[i].text)].shape[0])
+    examples = [examples[i] for i in order]  # length-sorted for little padding; order restored below
     inc, off = [], []
     with torch.no_grad():
         for start in range(0, len(examples), batch_size):
@@ -174,7 +190,10 @@ def predict_logits(model, cache: StateCache, examples, batch_size: int = 128) ->
                 a = torch.stack([articles[_key(batch[i].article)] for i in with_article])
                 row[with_article] = model.off_topic_logits(emb[with_article], a).numpy()
             off.append(row)
-    return (np.concatenate(inc) if inc else np.zeros(0)), (np.concatenate(off) if off else np.zeros(0))
+    restore = np.argsort(np.array(order, dtype=np.int64))
+    inc_all = np.concatenate(inc)[restore] if inc else np.zeros(0)
+    off_all = np.concatenate(off)[restore] if off else np.zeros(0)
+    return inc_all, off_all
 
 
 def reset_scoring(model) -> None:
@@ -225,7 +244,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
         model.encoder.eval()
         articles = cache.article_embeddings([ex.article for ex in items if ex.article])
         running = 0.0
-        for start in range(0, len(items), config.scoring_batch):
+        for batch in _length_bucketed_batches(items, cache, config.scoring_batch, rng):
             if step >= total_steps:
                 break
             step += 1
@@ -233,7 +252,6 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
             scale = min(step / max(1, total_steps // 20), max(0.0, (total_steps - step) / max(1, total_steps * 0.95)))
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr * scale
-            batch = items[start : start + config.scoring_batch]
             # bf16 autocast roughly halves step time on CPUs with bf16 units; the loss stays fp32.
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 emb = cache.text_embeddings([ex.text for ex in batch])
