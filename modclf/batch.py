@@ -539,7 +539,8 @@ class ScoreJob:
                 continue
             result.warnings += bool(warnings)
             groups.append((item, comments))
-        missing = {c.digest: c.text for _, cs in groups for c in cs if c.digest not in rows}
+        missing = {c.digest: c.text for _, cs in groups for c in cs
+                   if c.digest not in rows and c.digest not in self.comment_cache}
         rows.update(self._tokenize(missing))
         try:
             scored = self._score([c for _, cs in groups for c in cs], rows)

@@ -120,7 +120,7 @@ def make_comments(n: int, seed: int = 0, duplicates: float = 0.0) -> list[str]:
         if comments and rng.random() < duplicates:
             comments.append(rng.choice(comments))
             continue
-        n_words = max(2, round(target / 1.35))  # ~1.35 word-piece tokens per word in news English
+        n_words = max(2, round(target / 1.3))  # ~1.3 word-piece tokens per word in news English
         parts: list[str] = []
         while len(parts) < n_words:
             parts += rng.choice(sentences).split()

@@ -426,13 +426,14 @@ class RunOptions:
 
 def build_windows(job, items: Iterator[Item], size: int) -> Iterator[Window]:
     """Windows of prepared items, each filled up to `size` weight and finished by the job (tokenising)."""
-    window = Window(0)
+    window, weight = Window(0), 0
     for item in items:
         window.items.append(item)
-        if window.weight >= size:
+        weight += item.weight
+        if weight >= size:
             job.finish_window(window)
             yield window
-            window = Window(window.index + 1)
+            window, weight = Window(window.index + 1), 0
     if window.items:
         job.finish_window(window)
         yield window
