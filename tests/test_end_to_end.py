@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import REPO, SEED_PAGE, needs_released_model
 
 from modclf import ModClf
-from conftest import REPO, SEED_PAGE, needs_released_model
 
 CHROME = {"Loaded: 0%", "Progress: 0%", "0:00", "Previous", "Play", "Skip", "Mute", "Current Time0:00", "/",
           "Duration Time1:09", "Fullscreen", "+8", "View gallery"}

@@ -19,7 +19,7 @@ def _page(i: int) -> LabeledPage:
              ("Bob 2 hours ago", "boilerplate", None), ("Great article!", "comment", 1)]
     blocks = text_blocks("\n".join(t for t, _, _ in lines))
     return LabeledPage(id=f"t/{i}", source="synthetic" if i % 2 else "dragnet", group=str(i), format="text",
-                       blocks=blocks, labels=[l for _, l, _ in lines], comment_index=[c for _, _, c in lines],
+                       blocks=blocks, labels=[label for _, label, _ in lines], comment_index=[c for _, _, c in lines],
                        boundaries_known=bool(i % 2), raw="")
 
 
