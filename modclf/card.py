@@ -72,11 +72,11 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
     versions = ", ".join(f"{k} {v}" for k, v in config.get("versions", {}).items())
     card = f"""# {config["name"]} {config["version"]}
 
-A modclf model: an all-MiniLM-L6-v2 encoder fine-tuned for modclf with a segmentation head
-(page lines -> body / boilerplate / comment, comments split one by one) and comment-scoring heads
-sharing the same encoder.
+A modclf model: an all-MiniLM-L6-v2 encoder with a segmentation head (page lines -> body /
+boilerplate / comment, comments split one by one) and a comment-scoring path (the encoder's shared
+lower layers, its own top layer, incitement and off-topic heads).
 
-Load it with `ModClf.from_pretrained("{folder.name}")`. Saved with {versions}.
+Load it with `ModClf.from_pretrained("path/to/{folder.name}")`. Saved with {versions}.
 Weights: `model.safetensors` (fp16); encoder config and tokenizer in `encoder/`; settings in
 `modclf_config.json` (tags, max lengths, calibration).
 
