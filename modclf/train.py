@@ -28,6 +28,7 @@ from modclf.encode import embed_texts, pad_batch, tokenize
 from modclf.features import page_features
 from modclf.metrics import comment_split_accuracy, line_prf
 from modclf.model import ModClfModel, ModelConfig, build_model, load_model, save_model
+from modclf.pages import PageInput
 from modclf.segment import tags_to_page
 
 logger = logging.getLogger(__name__)
@@ -212,8 +213,6 @@ def evaluate_segmentation(model: ModClfModel, tokenizer, examples: list[SegExamp
             logits = model.segment_logits(emb.unsqueeze(0), feats.unsqueeze(0))[0]
             tags = viterbi(torch.log_softmax(logits.float(), -1).numpy())
             page = example.labeled
-            from modclf.pages import PageInput
-
             predicted = tags_to_page(PageInput(page.blocks, page.format), tags)
             gold_labels.append(page.labels)
             pred_labels.append([line.label for line in predicted.lines])
