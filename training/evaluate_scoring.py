@@ -89,17 +89,25 @@ def _score_groups(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray):
     return pos, neg
 
 
-def weighted_roc_auc(scores, labels, weights=None) -> np.ndarray:
-    """ROC-AUC per row of `weights` (item multiplicities); ties count one half; NaN without both classes.
-
-    With weights None this equals sklearn.metrics.roc_auc_score (returned as a 1-element array).
-    """
+def _positives_negatives(scores, labels, weights):
+    """(pos, neg) weight matrices by distinct score, or an all-NaN result for empty input."""
     scores = np.asarray(scores, dtype=float)
     labels = np.asarray(labels, dtype=float) >= 0.5
     weights = _as_weights(weights, len(scores))
     if len(scores) == 0:
         return np.full(len(weights), np.nan)
-    pos, neg = _score_groups(scores, labels, weights)
+    return _score_groups(scores, labels, weights)
+
+
+def weighted_roc_auc(scores, labels, weights=None) -> np.ndarray:
+    """ROC-AUC per row of `weights` (item multiplicities); ties count one half; NaN without both classes.
+
+    With weights None this equals sklearn.metrics.roc_auc_score (returned as a 1-element array).
+    """
+    grouped = _positives_negatives(scores, labels, weights)
+    if isinstance(grouped, np.ndarray):
+        return grouped
+    pos, neg = grouped
     neg_below = neg[:, ::-1].cumsum(1)[:, ::-1] - neg  # negatives with a strictly lower score
     n_pos, n_neg = pos.sum(1), neg.sum(1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -110,12 +118,10 @@ def weighted_roc_auc(scores, labels, weights=None) -> np.ndarray:
 
 def weighted_average_precision(scores, labels, weights=None) -> np.ndarray:
     """PR-AUC as average precision (sklearn's step-wise definition), per row of `weights`."""
-    scores = np.asarray(scores, dtype=float)
-    labels = np.asarray(labels, dtype=float) >= 0.5
-    weights = _as_weights(weights, len(scores))
-    if len(scores) == 0:
-        return np.full(len(weights), np.nan)
-    pos, neg = _score_groups(scores, labels, weights)
+    grouped = _positives_negatives(scores, labels, weights)
+    if isinstance(grouped, np.ndarray):
+        return grouped
+    pos, neg = grouped
     tp, fp = pos.cumsum(1), neg.cumsum(1)
     precision = np.divide(tp, tp + fp, out=np.zeros_like(tp), where=(tp + fp) > 0)
     n_pos = pos.sum(1)

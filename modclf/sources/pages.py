@@ -479,6 +479,14 @@ def _gold_html_text(gold_html: str) -> str:
     return "\n".join(b.text for b in html_blocks(gold_html))
 
 
+def _keep_gold_page(pages: list, page: LabeledPage, encoding: str, keep_poor: bool) -> None:
+    """Record encoding and split, and keep the page unless its alignment is poor."""
+    page.meta["encoding"] = encoding
+    page.meta["split"] = split_of(page.group)
+    if _keep_page(page) or keep_poor:
+        pages.append(page)
+
+
 def load_readability(data_dir=None, keep_poor: bool = False) -> list[LabeledPage]:
     """Mozilla Readability test pages, labelled body / boilerplate (their gold is the article only)."""
     root = resolve_data_dir(data_dir) / "pages" / "readability"
@@ -497,10 +505,7 @@ def load_readability(data_dir=None, keep_poor: bool = False) -> list[LabeledPage
         except Exception as exc:  # noqa: BLE001
             logger.warning("readability/%s: skipped: %s", stem, exc)
             continue
-        page.meta["encoding"] = encoding
-        page.meta["split"] = split_of(page.group)
-        if _keep_page(page) or keep_poor:
-            pages.append(page)
+        _keep_gold_page(pages, page, encoding, keep_poor)
     logger.info("readability: %d pages", len(pages))
     return sorted(pages, key=lambda p: p.id)
 
@@ -543,10 +548,7 @@ def load_cleaneval(data_dir=None, keep_poor: bool = False) -> list[LabeledPage]:
             except Exception as exc:  # noqa: BLE001
                 logger.warning("%s: skipped: %s", group, exc)
                 continue
-            page.meta["encoding"] = encoding
-            page.meta["split"] = split_of(page.group)
-            if _keep_page(page) or keep_poor:
-                pages.append(page)
+            _keep_gold_page(pages, page, encoding, keep_poor)
     logger.info("cleaneval: %d pages", len(pages))
     return sorted(pages, key=lambda p: p.id)
 
