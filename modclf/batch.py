@@ -234,6 +234,7 @@ SCORE_WINDOW_COMMENTS = 4096  # comments per window: the scope of length sorting
 SCORE_CHUNK_COMMENTS = SCORE_WINDOW_COMMENTS  # the old name of the window size
 BATCH_TOKENS = 8192  # padded tokens per forward batch: big enough for fast matmuls, small for cache
 ARTICLE_CACHE_SIZE = 4096  # article embeddings kept (about 1.5 KiB each for a 384-wide encoder)
+NO_COMMENTS = "no reader comments found on the page (nothing to score)"
 COMMENT_CACHE_SIZE = 16384  # recent comment embeddings kept, keyed by text digest (~25 MiB)
 SCORE_FIELDS = ("comment", "page", "article", "article_id", "format")
 SCORE_COLUMNS = ["id", "text", "incitement", "off_topic", "decision", "reasons", "model"]
@@ -582,6 +583,9 @@ class ScoreJob:
                     result.reject(comment_id, item.number, problem)
                 else:
                     comments.append(_Comment(comment_id, comment.text, _digest(comment.text), key, body if key else None))
+            if not page.comments:
+                # No output row would show for this page: account for it in the rejects file.
+                raise InputError(NO_COMMENTS)
             return comments, warnings
         _, comments, warnings = item.payload
         for comment in comments:

@@ -239,7 +239,8 @@ def test_page_records_score_each_comment_against_the_page_body(fake_segmenting_c
     )
     out, rejects = tmp_path / "out.jsonl", tmp_path / "rej.jsonl"
     summary = score_file(clf, dump, out, rejects, policy=Policy.load(_policy(tmp_path, FLAG_ALL)))
-    assert (summary.read, summary.written, summary.rejected) == (3, 3, 1)
+    # The page without comments has no output row, so it is accounted for in the rejects file.
+    assert (summary.read, summary.written, summary.rejected) == (3, 3, 2)
     records = _read_jsonl(out)
     assert [(r["id"], r["text"]) for r in records] == [
         ("p1#0", "Great story!"), ("p1#1", "Burn it all down."), ("p3#0", "A comment on a page without body"),
@@ -250,7 +251,8 @@ def test_page_records_score_each_comment_against_the_page_body(fake_segmenting_c
         assert record["off_topic"] == pytest.approx(score.off_topic, abs=1e-5)
     assert records[2]["off_topic"] is None and records[2]["reasons"] == ["incitement"]
     assert _read_jsonl(rejects) == [
-        {"id": "p3#1", "number": 3, "reason": "comment is 100,001 characters; the limit is 100,000"}
+        {"id": 7, "number": 2, "reason": "no reader comments found on the page (nothing to score)"},
+        {"id": "p3#1", "number": 3, "reason": "comment is 100,001 characters; the limit is 100,000"},
     ]
 
 
