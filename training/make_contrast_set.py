@@ -89,6 +89,36 @@ UNREST_CORES = [
     "turn Saturday's march on {p} into a war and kill every officer we can",
 ]
 
+# Threats against one person (often the reader addressed as "you"): {t} the person, {o} the pronoun.
+PERSONAL_TARGETS = [
+    ("you", "you"),
+    ("the guy who wrote this", "him"),
+    ("that judge", "her"),
+    ("the mayor", "him"),
+    ("the reporter", "her"),
+    ("my neighbour", "him"),
+    ("the author", "her"),
+    ("that councillor", "him"),
+]
+PERSONAL_CORES = [
+    "find {t} and kill {o}",
+    "put a bullet in {t}",
+    "wait for {t} outside and beat {o} to death",
+    "burn {t} alive",
+    "shoot {t} in the head",
+    "strangle {t} with bare hands",
+    "run {t} over with a truck",
+    "cut {t} open",
+]
+PERSONAL_POSITIVE = [
+    "I will {core}.",
+    "I'm going to {core}, mark my words.",
+    "One of these days I'll {core}.",
+    "Keep it up and I will {core}.",
+    "Watch your back. I will {core}.",
+    "Someone needs to {core}, and I'm happy to do it.",
+]
+
 THREAT_POSITIVE = [
     "Someone should {core}.",
     "We need to {core}. No more talking.",
@@ -606,14 +636,14 @@ def _families(rng: random.Random) -> list[dict]:
     def add(kind, family, pair, text, label):
         items.append({"text": text, "incitement": label, "kind": kind, "pair_id": pair, "group": family})
 
-    for bank_name, cores, slot, pool, positives, pos_kind in (
-        ("threat", THREAT_CORES, "{t}", TARGETS, THREAT_POSITIVE, "threat"),
-        ("unrest", UNREST_CORES, "{p}", PLACES, UNREST_POSITIVE, "call_unrest"),
-    ):
+    def add_threat_families(bank_name, cores, slot, pool, positives, pos_kind, rng):
         for i, core_tpl in enumerate(cores):
             family = f"{bank_name}{i:02d}"
             for j, filler in enumerate(rng.sample(pool, 2)):
-                core = core_tpl.replace(slot, filler)
+                if isinstance(filler, tuple):  # (person, pronoun)
+                    core = core_tpl.replace(slot, filler[0]).replace("{o}", filler[1])
+                else:
+                    core = core_tpl.replace(slot, filler)
                 pair = f"{family}-{j}"
                 pos = [_render(t, core) for t in rng.sample(positives, 2)]
                 for text in pos:
@@ -626,6 +656,9 @@ def _families(rng: random.Random) -> list[dict]:
                     ("counter", COUNTER),
                 ):
                     add(kind, family, pair, _render(rng.choice(bank), core), 0)
+
+    add_threat_families("threat", THREAT_CORES, "{t}", TARGETS, THREAT_POSITIVE, "threat", rng)
+    add_threat_families("unrest", UNREST_CORES, "{p}", PLACES, UNREST_POSITIVE, "call_unrest", rng)
 
     for i, text in enumerate(FIGURATIVE):
         add("figurative", f"figurative{i:02d}", f"figurative{i:02d}", text, 0)
@@ -651,6 +684,8 @@ def _families(rng: random.Random) -> list[dict]:
         add("call_unrest" if i in UNREST_HAND else "threat", family, family, pos, 1)
         for neg, kind in negatives:
             add(kind, family, family, neg, 0)
+    # Added later with an rng of its own, and last, so the earlier items and splits stay as they were.
+    add_threat_families("personal", PERSONAL_CORES, "{t}", PERSONAL_TARGETS, PERSONAL_POSITIVE, "threat", random.Random("personal"))
     return items
 
 
