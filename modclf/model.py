@@ -27,6 +27,7 @@ from modclf.features import FEATURE_DIM
 logger = logging.getLogger(__name__)
 
 MODEL_CONFIG_FILE = "modclf_config.json"
+OFF_TOPIC_SIMILARITY_FEATURES = 2  # cosine to the article, and that cosine minus the background
 WEIGHTS_FILE = "model.safetensors"
 ENCODER_DIR = "encoder"
 
@@ -47,6 +48,12 @@ class ModelConfig:
     segment_layers: int = 2
     head_hidden: int = 256
     score_top_layers: int = 1  # encoder layers the scoring path has of its own (the rest are shared)
+    # Off-topic head input. "similarity": a few cosine features, the comment's similarity to its
+    # article relative to its similarity to a bank of typical articles (generalises across
+    # platforms); "pair": the concatenated embeddings of 0.1.0 models (overfits each source).
+    off_topic_features: str = "similarity"
+    off_topic_bank_size: int = 256  # typical-article embeddings stored with the model
+    off_topic_bank_top_k: int = 10  # a comment's background similarity: mean of its top-k bank cosines
     dropout: float = 0.1
     # Calibration: p = sigmoid(logit / temperature + bias), fitted on a validation split.
     calibration: dict = field(
@@ -68,6 +75,8 @@ class ModelConfig:
         kwargs = {k: v for k, v in data.items() if k in known}
         if "tags" in kwargs:
             kwargs["tags"] = tuple(kwargs["tags"])
+        # Folders written before off_topic_features existed carry the "pair" head.
+        kwargs.setdefault("off_topic_features", "pair")
         return cls(**kwargs)
 
 
@@ -117,12 +126,19 @@ class ModClfModel(nn.Module):
         self.incitement_head = nn.Sequential(
             nn.Linear(hidden, config.head_hidden), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(config.head_hidden, 1)
         )
-        self.off_topic_head = nn.Sequential(
-            nn.Linear(4 * hidden + 1, config.head_hidden),
-            nn.GELU(),
-            nn.Dropout(config.dropout),
-            nn.Linear(config.head_hidden, 1),
-        )
+        if config.off_topic_features == "similarity":
+            # Few inputs on purpose: a wide head over embeddings learns each source's topics.
+            self.off_topic_head = nn.Sequential(nn.Linear(OFF_TOPIC_SIMILARITY_FEATURES, 16), nn.GELU(), nn.Linear(16, 1))
+            self.register_buffer("off_topic_bank", torch.zeros(config.off_topic_bank_size, hidden))
+        elif config.off_topic_features == "pair":
+            self.off_topic_head = nn.Sequential(
+                nn.Linear(4 * hidden + 1, config.head_hidden),
+                nn.GELU(),
+                nn.Dropout(config.dropout),
+                nn.Linear(config.head_hidden, 1),
+            )
+        else:
+            raise ValueError(f"off_topic_features must be 'similarity' or 'pair', got {config.off_topic_features!r}")
 
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Mean-pooled encoder embeddings, one per row."""
@@ -189,10 +205,26 @@ class ModClfModel(nn.Module):
         return self.incitement_head(comment_embeddings).squeeze(-1)
 
     def off_topic_logits(self, comment_embeddings: torch.Tensor, article_embeddings: torch.Tensor) -> torch.Tensor:
-        c = nn.functional.normalize(comment_embeddings, dim=-1)
-        a = nn.functional.normalize(article_embeddings, dim=-1)
+        c = nn.functional.normalize(comment_embeddings.float(), dim=-1)
+        a = nn.functional.normalize(article_embeddings.float(), dim=-1)
         cosine = (c * a).sum(-1, keepdim=True)
-        return self.off_topic_head(torch.cat([c, a, c * a, (c - a).abs(), cosine], dim=-1)).squeeze(-1)
+        if self.config.off_topic_features == "pair":
+            return self.off_topic_head(torch.cat([c, a, c * a, (c - a).abs(), cosine], dim=-1)).squeeze(-1)
+        # "Great article, thanks" is close to every article; a comment about this story is closer
+        # to this article than to typical ones. The bank gives the comment's background similarity.
+        bank = nn.functional.normalize(self.off_topic_bank.float(), dim=-1)
+        k = min(self.config.off_topic_bank_top_k, bank.shape[0])
+        background = (c @ bank.T).topk(k, dim=-1).values.mean(-1, keepdim=True)
+        return self.off_topic_head(torch.cat([cosine, cosine - background], dim=-1)).squeeze(-1)
+
+    def set_off_topic_bank(self, article_embeddings: torch.Tensor) -> None:
+        """Store typical-article embeddings (fewer than the bank size are repeated to fill it)."""
+        if self.config.off_topic_features != "similarity" or len(article_embeddings) == 0:
+            return
+        size = self.off_topic_bank.shape[0]
+        index = torch.arange(size) % len(article_embeddings)
+        with torch.no_grad():
+            self.off_topic_bank.copy_(article_embeddings.detach().float()[index])
 
 
 def version_stamps() -> dict:

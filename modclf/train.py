@@ -74,6 +74,8 @@ class TrainConfig:
     negatives_per_epoch: int = 15000
     positive_repeat: int = 3
     contrast_repeat: int = 3
+    off_topic_features: str = "similarity"
+    reset_scoring: bool | None = None
 
     def __post_init__(self) -> None:
         checks = {
@@ -98,6 +100,7 @@ class TrainConfig:
             "negatives_per_epoch": self.negatives_per_epoch >= 0,
             "positive_repeat": self.positive_repeat >= 1,
             "contrast_repeat": self.contrast_repeat >= 1,
+            "off_topic_features": self.off_topic_features in ("similarity", "pair"),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -338,11 +341,28 @@ def initial_model(config: TrainConfig):
     if (folder / "modclf_config.json").exists():
         model, tokenizer = load_model(folder)
         model.config.name, model.config.version = config.model_name, config.model_version
+        if model.config.off_topic_features != config.off_topic_features:
+            model = with_off_topic_features(model, config.off_topic_features)
         return model, tokenizer
     if not (folder / "config.json").exists():
         raise ConfigError(f"init: {folder} is neither 'base', a modclf model folder nor an encoder folder")
-    model_config = ModelConfig(name=config.model_name, version=config.model_version, max_line_tokens=config.max_line_tokens)
+    model_config = ModelConfig(
+        name=config.model_name,
+        version=config.model_version,
+        max_line_tokens=config.max_line_tokens,
+        off_topic_features=config.off_topic_features,
+    )
     return build_model(model_config, folder), AutoTokenizer.from_pretrained(str(folder))
+
+
+def with_off_topic_features(model: ModClfModel, features: str) -> ModClfModel:
+    """The same model with a fresh off-topic head of another kind (everything else kept)."""
+    logger.info("off-topic head: %s -> %s (the new head starts untrained)", model.config.off_topic_features, features)
+    new_config = dataclasses.replace(model.config, off_topic_features=features)
+    new_model = ModClfModel(new_config, model.encoder)
+    kept = {k: v for k, v in model.state_dict().items() if not k.startswith("off_topic_")}
+    new_model.load_state_dict(kept, strict=False)
+    return new_model
 
 
 def scoring_examples(config: TrainConfig) -> tuple[list, list]:
@@ -401,7 +421,8 @@ def train(config: TrainConfig, pages: dict | None = None, scoring: tuple[list, l
         model.load_state_dict(load_model(output / "best")[0].state_dict())
         train_set, dev_set = scoring if scoring is not None else scoring_examples(config)
         logger.info("scoring: %d train examples, %d dev examples", len(train_set), len(dev_set))
-        if config.init == "base" or not Path(config.init, "modclf_config.json").exists():
+        fresh = config.init == "base" or not Path(config.init, "modclf_config.json").exists()
+        if config.reset_scoring if config.reset_scoring is not None else fresh:
             reset_scoring(model)
         calibration = train_scoring(model, tokenizer, train_set, dev_set, config, rng)
         history.append({"stage": "scoring", "calibration": calibration})

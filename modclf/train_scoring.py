@@ -158,6 +158,40 @@ def _epoch_items(examples, rng: random.Random, negatives_per_epoch: int, positiv
     return items
 
 
+def bank_articles(examples, size: int, seed: int) -> list[str]:
+    """Distinct training articles for the off-topic bank, drawn evenly from each source.
+
+    Sources differ in what an "article" is (a forum question, a news story); an even draw keeps
+    the background similarity from being about one of them.
+    """
+    by_source: dict[str, list[str]] = {}
+    for ex in examples:
+        if ex.article and ex.off_topic is not None:
+            by_source.setdefault(ex.source, [])
+            by_source[ex.source].append(ex.article)
+    rng = random.Random(seed)
+    pools = []
+    for source in sorted(by_source):
+        unique = sorted(set(by_source[source]))
+        rng.shuffle(unique)
+        pools.append(unique)
+    chosen: list[str] = []
+    while len(chosen) < size and any(pools):
+        for pool in pools:
+            if pool and len(chosen) < size:
+                chosen.append(pool.pop())
+    return chosen
+
+
+def refresh_off_topic_bank(model, cache: StateCache, articles: list[str]) -> None:
+    """Recompute the bank with the current scoring layers (the bank follows the layers it compares)."""
+    if not articles or model.config.off_topic_features != "similarity":
+        return
+    cache.add_articles(articles)
+    embedded = cache.article_embeddings(articles)
+    model.set_off_topic_bank(torch.stack([embedded[_key(a)] for a in articles]))
+
+
 def _length_bucketed_batches(items, cache: StateCache, batch_size: int, rng: random.Random) -> list:
     """Batches of similar token length (little padding), in random order.
 
@@ -224,6 +258,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     everything = list(train) + list(dev)
     cache.add_texts([ex.text for ex in everything])
     cache.add_articles([ex.article for ex in everything if ex.article])
+    bank = bank_articles(train, model.config.off_topic_bank_size, config.seed)
     optimizer = torch.optim.AdamW(
         [
             {"params": list(model.score_top.parameters()), "lr": config.scoring_lr},
@@ -243,6 +278,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
         model.train()
         model.encoder.eval()
         articles = cache.article_embeddings([ex.article for ex in items if ex.article])
+        refresh_off_topic_bank(model, cache, bank)
         running = 0.0
         for batch in _length_bucketed_batches(items, cache, config.scoring_batch, rng):
             if step >= total_steps:
@@ -276,6 +312,8 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
             running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
             if step % 100 == 0:
                 logger.info("scoring epoch %d step %d/%d loss %.4f", epoch + 1, step, total_steps, running)
+    model.eval()
+    refresh_off_topic_bank(model, cache, bank)
     for p in model.parameters():
         p.requires_grad_(True)
     return calibrate_scoring(model, cache, dev)

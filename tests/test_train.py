@@ -65,6 +65,36 @@ def test_two_step_training_writes_a_loadable_model(tiny_encoder_dir, tmp_path):
     assert temperature > 0
     assert (tmp_path / "run" / "training_config.yaml").exists()
     assert (tmp_path / "run" / "last" / "model.safetensors").exists()
+    # The off-topic bank was filled from the training articles and saved with the model.
+    assert clf.config.off_topic_features == "similarity"
+    assert clf.model.off_topic_bank.abs().sum() > 0
+
+
+def test_retraining_a_pair_head_model_gives_it_a_similarity_head(tiny_encoder_dir, tmp_path):
+    import dataclasses
+
+    from modclf.model import ModelConfig, build_model, load_model, save_model
+
+    old = build_model(ModelConfig(name="old", version="0.1.0", segment_hidden=32, head_hidden=16,
+                                  off_topic_features="pair"), tiny_encoder_dir)
+    from transformers import AutoTokenizer
+
+    save_model(old, AutoTokenizer.from_pretrained(str(tiny_encoder_dir)), tmp_path / "old")
+    # Folders written before the setting existed load with the head they were trained with.
+    config_file = tmp_path / "old" / "modclf_config.json"
+    config_file.write_text(config_file.read_text().replace('"off_topic_features": "pair",', ""))
+    reloaded, _ = load_model(tmp_path / "old")
+    assert reloaded.config.off_topic_features == "pair"
+    config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"],
+                         scoring_epochs=1, scoring_batch=12)
+    best = train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev")))
+    new, _ = load_model(best)
+    assert new.config.off_topic_features == "similarity"
+    # Everything but the off-topic head is kept: the segmentation head is the old one.
+    assert dataclasses.asdict(new.config)["segment_hidden"] == 32
+    for name, tensor in old.state_dict().items():
+        if name.startswith("segment_"):
+            assert (new.state_dict()[name] - tensor.half().float()).abs().max() < 1e-6, name
 
 
 def test_config_rejects_unknown_keys_and_bad_values(tmp_path):
