@@ -1,24 +1,30 @@
-"""Does reduced precision keep quality? ROC-AUC of the scoring test sets in fp32 and bf16, and the deltas.
+"""Does reduced precision keep quality? Scoring ROC-AUC and segmentation line F1 in fp32 and bf16.
 
-    python training/compare_precision.py [--model models/modclf-base] [--data_dir ../shared/data] [--out runs/precision.json]
+    python training/compare_precision.py [--model models/modclf-base] [--data_dir ../shared/data]
+                                         [--seg-pages 150] [--out runs/precision.json]
 
 Every test-split example of modclf.sources.comments.build_scoring_data is scored in each precision
 (comments against their article where they have one) and ROC-AUC is computed per label, overall
-and per source. bf16 may become the default precision only if every |delta| is within 0.005.
+and per source. A sample of segmentation dev pages is segmented in each precision: line F1 per
+label and the share of lines whose label changed. bf16 may be the default precision only if
+every |delta| is within 0.005.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 from collections import defaultdict
 
 import torch
 from sklearn.metrics import roc_auc_score
 
 from modclf import ModClf
+from modclf.metrics import line_prf
 from modclf.score import embed_articles, embed_comments, scores_from_embeddings
 from modclf.sources.comments import build_scoring_data
+from modclf.sources.pages import build_segmentation_data
 
 TOLERANCE = 0.005  # the largest |AUC(bf16) - AUC(fp32)| that allows bf16 as the default
 
@@ -53,10 +59,23 @@ def aucs(examples, scores) -> dict:
     return {key: roc_auc_score(y, p) for key, (y, p) in sorted(groups.items()) if len(set(y)) == 2}
 
 
+def segmentation_f1(clf: ModClf, pages, precision: str) -> tuple[dict, list[list[str]]]:
+    """Line F1 per label on labelled pages, and the predicted labels (to count changed lines)."""
+    clf.precision = precision
+    gold, predicted = [], []
+    for page in pages:
+        labels = [line.label for line in clf.segment(page.raw, fmt=page.format).lines]
+        if len(labels) == len(page.labels):
+            gold.append(page.labels)
+            predicted.append(labels)
+    return {f"segmentation {k} line F1": v["f1"] for k, v in line_prf(gold, predicted).items()}, predicted
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="model folder (default: the released model)")
     parser.add_argument("--data_dir", default=None, help="scoring data (default: ../shared/data)")
+    parser.add_argument("--seg-pages", type=int, default=150, help="segmentation dev pages to compare (0 = none)")
     parser.add_argument("--out", default=None, help="write the AUCs and deltas as JSON here")
     args = parser.parse_args()
 
@@ -64,6 +83,17 @@ def main() -> None:
     print(f"{len(test)} test examples; torch {torch.__version__}, {torch.get_num_threads()} threads")
     clf = ModClf.from_pretrained(args.model)
     results = {p: aucs(test, score_examples(clf, test, p)) for p in ("fp32", "bf16")}
+    changed = None
+    if args.seg_pages:
+        dev = build_segmentation_data(args.data_dir)["dev"]
+        pages = random.Random(0).sample(dev, min(args.seg_pages, len(dev)))
+        predicted = {}
+        for p in ("fp32", "bf16"):
+            f1, predicted[p] = segmentation_f1(clf, pages, p)
+            results[p].update(f1)
+        pairs = [(a, b) for pa, pb in zip(predicted["fp32"], predicted["bf16"]) for a, b in zip(pa, pb)]
+        changed = sum(a != b for a, b in pairs) / max(1, len(pairs))
+        print(f"segmentation: {len(pages)} dev pages, {len(pairs)} lines, {changed:.2%} of line labels differ")
     worst = 0.0
     print(f"{'set':40s} {'fp32':>8s} {'bf16':>8s} {'delta':>8s}")
     for key, fp32 in results["fp32"].items():
@@ -74,7 +104,11 @@ def main() -> None:
     print(f"largest |delta| {worst:.4f}: {verdict} {TOLERANCE} (bf16 {'may' if worst <= TOLERANCE else 'must not'} be the default)")
     if args.out:
         with open(args.out, "w") as f:
-            json.dump({"auc": results, "max_abs_delta": worst, "tolerance": TOLERANCE}, f, indent=2)
+            json.dump(
+                {"metrics": results, "max_abs_delta": worst, "tolerance": TOLERANCE, "segmentation_lines_changed": changed},
+                f,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":
