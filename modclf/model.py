@@ -48,6 +48,9 @@ class ModelConfig:
     segment_layers: int = 2
     head_hidden: int = 256
     score_top_layers: int = 1  # encoder layers the scoring path has of its own (the rest are shared)
+    # Segmentation's own copy of the top layers (as many as scoring's), fine-tuned for line labels
+    # while the shared layers stay frozen; False (0.1.0 models) = the encoder's own top layers.
+    segment_top: bool = True
     # Off-topic head input. "similarity": a few cosine features, the comment's similarity to its
     # article relative to its similarity to a bank of typical articles (generalises across
     # platforms); "pair": the concatenated embeddings of 0.1.0 models (overfits each source).
@@ -75,8 +78,9 @@ class ModelConfig:
         kwargs = {k: v for k, v in data.items() if k in known}
         if "tags" in kwargs:
             kwargs["tags"] = tuple(kwargs["tags"])
-        # Folders written before off_topic_features existed carry the "pair" head.
+        # Folders written before these settings existed: the "pair" head, no segmentation top.
         kwargs.setdefault("off_topic_features", "pair")
+        kwargs.setdefault("segment_top", False)
         return cls(**kwargs)
 
 
@@ -111,18 +115,8 @@ class ModClfModel(nn.Module):
         n_layers = encoder.config.num_hidden_layers
         if not 0 < config.score_top_layers < n_layers:
             raise ValueError(f"score_top_layers must be in 1..{n_layers - 1}, got {config.score_top_layers}")
-        self.score_top = nn.ModuleList(
-            nn.TransformerEncoderLayer(
-                hidden,
-                encoder.config.num_attention_heads,
-                encoder.config.intermediate_size,
-                dropout=config.dropout,
-                activation="gelu",
-                batch_first=True,
-                layer_norm_eps=encoder.config.layer_norm_eps,
-            )
-            for _ in range(config.score_top_layers)
-        )
+        self.score_top = self._top_layers()
+        self.segment_top = self._top_layers() if config.segment_top else None
         self.incitement_head = nn.Sequential(
             nn.Linear(hidden, config.head_hidden), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(config.head_hidden, 1)
         )
@@ -140,8 +134,26 @@ class ModClfModel(nn.Module):
         else:
             raise ValueError(f"off_topic_features must be 'similarity' or 'pair', got {config.off_topic_features!r}")
 
+    def _top_layers(self) -> nn.ModuleList:
+        """Task-specific copies of the encoder's top layers (same shapes, PyTorch layers)."""
+        encoder_config = self.encoder.config
+        return nn.ModuleList(
+            nn.TransformerEncoderLayer(
+                encoder_config.hidden_size,
+                encoder_config.num_attention_heads,
+                encoder_config.intermediate_size,
+                dropout=self.config.dropout,
+                activation="gelu",
+                batch_first=True,
+                layer_norm_eps=encoder_config.layer_norm_eps,
+            )
+            for _ in range(self.config.score_top_layers)
+        )
+
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Mean-pooled encoder embeddings, one per row."""
+        """Line embeddings for segmentation, one per row."""
+        if self.segment_top is not None:
+            return self.top_embed_from_states(self.segment_top, self.shared_states(input_ids, attention_mask), attention_mask)
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return mean_pool(hidden, attention_mask)
 
@@ -155,21 +167,34 @@ class ModClfModel(nn.Module):
         finally:
             self.encoder.encoder.layer = layers
 
-    def score_embed_from_states(self, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Scoring embeddings: the scoring path's own top layers over shared states, mean-pooled."""
+    @staticmethod
+    def top_embed_from_states(top: nn.ModuleList, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """A task's own top layers over shared states, mean-pooled."""
         padding = attention_mask == 0
-        for layer in self.score_top:
+        for layer in top:
             states = layer(states, src_key_padding_mask=padding)
         return mean_pool(states, attention_mask)
+
+    def score_embed_from_states(self, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Scoring embeddings: the scoring path's own top layers over shared states, mean-pooled."""
+        return self.top_embed_from_states(self.score_top, states, attention_mask)
 
     def score_embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.score_embed_from_states(self.shared_states(input_ids, attention_mask), attention_mask)
 
     def init_score_top_from_encoder(self) -> None:
         """Start the scoring layers as exact copies of the encoder's top layers."""
+        self._copy_encoder_top(self.score_top)
+
+    def init_segment_top_from_encoder(self) -> None:
+        """Start the segmentation top layers as exact copies of the encoder's top layers."""
+        if self.segment_top is not None:
+            self._copy_encoder_top(self.segment_top)
+
+    def _copy_encoder_top(self, layers: nn.ModuleList) -> None:
         top = self.encoder.encoder.layer[len(self.encoder.encoder.layer) - self.config.score_top_layers :]
         with torch.no_grad():
-            for target, source in zip(self.score_top, top):
+            for target, source in zip(layers, top):
                 attention = source.attention
                 target.self_attn.in_proj_weight.copy_(
                     torch.cat([attention.self.query.weight, attention.self.key.weight, attention.self.value.weight])
@@ -238,7 +263,11 @@ def build_model(config: ModelConfig, encoder_path: str | Path) -> ModClfModel:
     from transformers import AutoModel
 
     encoder = AutoModel.from_pretrained(str(encoder_path))
-    return ModClfModel(config, encoder)
+    model = ModClfModel(config, encoder)
+    # Task top layers start as the pretrained top layers, so both paths start as all-MiniLM-L6-v2.
+    model.init_score_top_from_encoder()
+    model.init_segment_top_from_encoder()
+    return model
 
 
 def save_model(model: ModClfModel, tokenizer, folder: str | Path, dtype: torch.dtype = torch.float16) -> None:

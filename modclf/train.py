@@ -76,6 +76,8 @@ class TrainConfig:
     contrast_repeat: int = 3
     off_topic_features: str = "similarity"
     reset_scoring: bool | None = None
+    segment_top: bool = True
+    finetune_batch_pages: int = 8
 
     def __post_init__(self) -> None:
         checks = {
@@ -101,6 +103,7 @@ class TrainConfig:
             "positive_repeat": self.positive_repeat >= 1,
             "contrast_repeat": self.contrast_repeat >= 1,
             "off_topic_features": self.off_topic_features in ("similarity", "pair"),
+            "finetune_batch_pages": self.finetune_batch_pages >= 1,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -281,6 +284,74 @@ def train_heads(model, cache: EmbeddingCache, sampler: PageSampler, config: Trai
             logger.info("heads step %d/%d loss %.4f", step, steps, running)
 
 
+def finetune_top(model, tokenizer, sampler: PageSampler, config: TrainConfig, rng, on_checkpoint=None) -> int:
+    """Stage 2 for models with a segmentation top: its layers and the heads, on cached shared states.
+
+    The shared layers stay frozen (the scoring path reads them too), so each line's token states
+    are computed once; a step then runs one layer instead of six, and batches of windows fit the
+    time budget. Returns steps taken.
+    """
+    from modclf.train_scoring import StateCache, text_key
+
+    if config.finetune_minutes <= 0 or config.finetune_max_steps <= 0:
+        return 0
+    cache = StateCache(model, tokenizer, config.max_line_tokens)
+    cache.add_texts([t for e in sampler.real + sampler.synthetic for t in e.texts])
+    top_params = list(model.segment_top.parameters())
+    head_params = [p for n, p in model.named_parameters() if n.startswith(("segment_in.", "segment_rnn.", "segment_out."))]
+    optimizer = torch.optim.AdamW(
+        [{"params": top_params, "lr": config.encoder_lr}, {"params": head_params, "lr": config.finetune_head_lr}],
+        weight_decay=0.01,
+    )
+    deadline = time.time() + config.finetune_minutes * 60
+    checkpoint_seconds = config.finetune_minutes * 60 / 4
+    next_checkpoint = time.time() + checkpoint_seconds
+    hidden = model.encoder.config.hidden_size
+    model.train()
+    model.encoder.eval()
+    running, step = 0.0, 0
+    while step < config.finetune_max_steps and time.time() < deadline:
+        step += 1
+        warm = min(1.0, step / max(1, config.finetune_max_steps // 20))
+        optimizer.param_groups[0]["lr"] = config.encoder_lr * warm
+        optimizer.param_groups[1]["lr"] = config.finetune_head_lr * warm
+        batch = [
+            window(sampler.draw(), config.finetune_window_lines, rng, config.html_as_text_prob)
+            for _ in range(config.finetune_batch_pages)
+        ]
+        unique = list(dict.fromkeys(t for texts, _, _ in batch for t in texts))
+        position = {t: i for i, t in enumerate(unique)}
+        states, mask = cache.batch([text_key(t) for t in unique])
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            unique_emb = model.top_embed_from_states(model.segment_top, states, mask)
+        # Row len(unique) is zeros: padding positions of short windows point at it.
+        table = torch.cat([unique_emb.float(), torch.zeros(1, hidden)])
+        lengths = torch.tensor([len(texts) for texts, _, _ in batch])
+        width = int(lengths.max())
+        index = torch.full((len(batch), width), len(unique), dtype=torch.long)
+        feats = torch.zeros(len(batch), width, batch[0][1].shape[1])
+        targets = torch.full((len(batch), width), -100, dtype=torch.long)
+        for i, (texts, f, t) in enumerate(batch):
+            index[i, : len(texts)] = torch.tensor([position[x] for x in texts])
+            feats[i, : len(texts)] = torch.from_numpy(f)
+            targets[i, : len(texts)] = torch.from_numpy(t)
+        logits = model.segment_logits(table[index], feats, lengths)
+        valid = targets != -100
+        loss = segmentation_loss(logits[valid], targets[valid])
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(top_params + head_params, 1.0)
+        optimizer.step()
+        running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+        if step % 50 == 0:
+            left = max(0.0, deadline - time.time()) / 60
+            logger.info("finetune (segmentation top) step %d loss %.4f (%.1f min left)", step, running, left)
+        if on_checkpoint and time.time() >= next_checkpoint and time.time() < deadline:
+            on_checkpoint(step)
+            next_checkpoint = time.time() + checkpoint_seconds
+    return step
+
+
 def finetune(model, tokenizer, sampler: PageSampler, config: TrainConfig, rng, on_checkpoint=None) -> int:
     """Stage 2: end to end on page windows, within the time budget. Returns steps taken."""
     if config.finetune_minutes <= 0 or config.finetune_max_steps <= 0:
@@ -341,8 +412,13 @@ def initial_model(config: TrainConfig):
     if (folder / "modclf_config.json").exists():
         model, tokenizer = load_model(folder)
         model.config.name, model.config.version = config.model_name, config.model_version
-        if model.config.off_topic_features != config.off_topic_features:
-            model = with_off_topic_features(model, config.off_topic_features)
+        changes = {
+            name: getattr(config, name)
+            for name in ("off_topic_features", "segment_top")
+            if getattr(model.config, name) != getattr(config, name)
+        }
+        if changes:
+            model = with_config_changes(model, **changes)
         return model, tokenizer
     if not (folder / "config.json").exists():
         raise ConfigError(f"init: {folder} is neither 'base', a modclf model folder nor an encoder folder")
@@ -351,16 +427,22 @@ def initial_model(config: TrainConfig):
         version=config.model_version,
         max_line_tokens=config.max_line_tokens,
         off_topic_features=config.off_topic_features,
+        segment_top=config.segment_top,
     )
     return build_model(model_config, folder), AutoTokenizer.from_pretrained(str(folder))
 
 
-def with_off_topic_features(model: ModClfModel, features: str) -> ModClfModel:
-    """The same model with a fresh off-topic head of another kind (everything else kept)."""
-    logger.info("off-topic head: %s -> %s (the new head starts untrained)", model.config.off_topic_features, features)
-    new_config = dataclasses.replace(model.config, off_topic_features=features)
-    new_model = ModClfModel(new_config, model.encoder)
-    kept = {k: v for k, v in model.state_dict().items() if not k.startswith("off_topic_")}
+def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
+    """The same model with architecture settings changed; the parts they affect start afresh.
+
+    A new off-topic head starts untrained; a new segmentation top starts as a copy of the encoder's
+    top layers (so segmentation behaves exactly as before until it is trained).
+    """
+    logger.info("model changes: %s", ", ".join(f"{k}: {getattr(model.config, k)} -> {v}" for k, v in changes.items()))
+    new_model = ModClfModel(dataclasses.replace(model.config, **changes), model.encoder)
+    new_model.init_segment_top_from_encoder()
+    fresh_head = "off_topic_features" in changes
+    kept = {k: v for k, v in model.state_dict().items() if not (fresh_head and k.startswith("off_topic_"))}
     new_model.load_state_dict(kept, strict=False)
     return new_model
 
@@ -450,7 +532,7 @@ def train_segmentation(model, tokenizer, config: TrainConfig, rng, pages, histor
     sampler = PageSampler(train_examples, config.real_page_share, rng)
 
     def evaluate_and_save(stage: str) -> None:
-        metrics = evaluate_segmentation(model, tokenizer, dev_subset) if dev_subset else {}
+        metrics = evaluate_segmentation(model, tokenizer, dev_subset, precision="bf16") if dev_subset else {}
         score = _selection_score(metrics) if metrics else 0.0
         history.append({"stage": stage, "score": score, **metrics})
         logger.info("%s: selection score %.4f %s", stage, score, json.dumps(metrics.get("lines", {}), default=float)[:300])
@@ -469,5 +551,8 @@ def train_segmentation(model, tokenizer, config: TrainConfig, rng, pages, histor
         train_heads(model, cache, sampler, config, steps, rng)
         del cache
         evaluate_and_save("heads")
-    finetune(model, tokenizer, sampler, config, rng, on_checkpoint=lambda s: evaluate_and_save(f"finetune-{s}"))
+    else:
+        evaluate_and_save("initial")  # the starting point competes for best/ too
+    stage2 = finetune_top if model.segment_top is not None else finetune
+    stage2(model, tokenizer, sampler, config, rng, on_checkpoint=lambda s: evaluate_and_save(f"finetune-{s}"))
     evaluate_and_save("final")

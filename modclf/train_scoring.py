@@ -57,7 +57,8 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(log_t.exp().item()), float(bias.item())
 
 
-def _key(text: str) -> str:
+def text_key(text: str) -> str:
+    """The cache key of a text (a digest: the cache holds ~10^5 texts)."""
     return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
 
 
@@ -86,17 +87,17 @@ class StateCache:
                 start = end
 
     def add_texts(self, texts: list[str]) -> None:
-        todo = list(dict.fromkeys(t for t in texts if _key(t) not in self.states))
+        todo = list(dict.fromkeys(t for t in texts if text_key(t) not in self.states))
         if todo:
             started = time.time()
-            self._encode_rows([_key(t) for t in todo], tokenize(self.tokenizer, todo, self.max_tokens))
+            self._encode_rows([text_key(t) for t in todo], tokenize(self.tokenizer, todo, self.max_tokens))
             logger.info("cached shared states of %d texts in %.0f s", len(todo), time.time() - started)
 
     def add_articles(self, articles: list[str]) -> None:
         config = self.model.config
         keys, rows = [], []
         for article in dict.fromkeys(articles):
-            key = _key(article)
+            key = text_key(article)
             if key in self.article_rows:
                 continue
             chunk_rows = article_chunk_rows(self.tokenizer, article, config.article_chunk_tokens, config.max_article_chunks)
@@ -118,7 +119,7 @@ class StateCache:
         return states, mask
 
     def text_embeddings(self, texts: list[str]) -> torch.Tensor:
-        states, mask = self.batch([_key(t) for t in texts])
+        states, mask = self.batch([text_key(t) for t in texts])
         return self.model.score_embed_from_states(states, mask)
 
     def article_embeddings(self, articles: list[str]) -> dict[str, torch.Tensor]:
@@ -128,8 +129,8 @@ class StateCache:
             unique = list(dict.fromkeys(articles))
             for start in range(0, len(unique), 64):
                 chunk = unique[start : start + 64]
-                keys = [k for a in chunk for k in self.article_rows[_key(a)]]
-                owners = [i for i, a in enumerate(chunk) for _ in self.article_rows[_key(a)]]
+                keys = [k for a in chunk for k in self.article_rows[text_key(a)]]
+                owners = [i for i, a in enumerate(chunk) for _ in self.article_rows[text_key(a)]]
                 emb = []
                 for s in range(0, len(keys), 128):
                     states, mask = self.batch(keys[s : s + 128])
@@ -137,7 +138,7 @@ class StateCache:
                 emb = torch.cat(emb)
                 owner = torch.tensor(owners)
                 for i, article in enumerate(chunk):
-                    out[_key(article)] = emb[owner == i].mean(0)
+                    out[text_key(article)] = emb[owner == i].mean(0)
         return out
 
 
@@ -189,7 +190,7 @@ def refresh_off_topic_bank(model, cache: StateCache, articles: list[str]) -> Non
         return
     cache.add_articles(articles)
     embedded = cache.article_embeddings(articles)
-    model.set_off_topic_bank(torch.stack([embedded[_key(a)] for a in articles]))
+    model.set_off_topic_bank(torch.stack([embedded[text_key(a)] for a in articles]))
 
 
 def _length_bucketed_batches(items, cache: StateCache, batch_size: int, rng: random.Random) -> list:
@@ -200,7 +201,7 @@ def _length_bucketed_batches(items, cache: StateCache, batch_size: int, rng: ran
     window = batch_size * 50
     batches = []
     for start in range(0, len(items), window):
-        chunk = sorted(items[start : start + window], key=lambda ex: cache.states[_key(ex.text)].shape[0])
+        chunk = sorted(items[start : start + window], key=lambda ex: cache.states[text_key(ex.text)].shape[0])
         batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     rng.shuffle(batches)
     return batches
@@ -210,7 +211,7 @@ def predict_logits(model, cache: StateCache, examples, batch_size: int = 128) ->
     """Raw (incitement, off_topic) logits per example; off-topic NaN where there is no article."""
     model.eval()
     articles = cache.article_embeddings([ex.article for ex in examples if ex.article])
-    order = sorted(range(len(examples)), key=lambda i: cache.states[_key(examples[i].text)].shape[0])
+    order = sorted(range(len(examples)), key=lambda i: cache.states[text_key(examples[i].text)].shape[0])
     examples = [examples[i] for i in order]  # length-sorted for little padding; order restored below
     inc, off = [], []
     with torch.no_grad():
@@ -221,7 +222,7 @@ def predict_logits(model, cache: StateCache, examples, batch_size: int = 128) ->
             row = np.full(len(batch), np.nan)
             with_article = [i for i, ex in enumerate(batch) if ex.article]
             if with_article:
-                a = torch.stack([articles[_key(batch[i].article)] for i in with_article])
+                a = torch.stack([articles[text_key(batch[i].article)] for i in with_article])
                 row[with_article] = model.off_topic_logits(emb[with_article], a).numpy()
             off.append(row)
     restore = np.argsort(np.array(order, dtype=np.int64))
@@ -299,7 +300,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 losses.append(bce(model.incitement_logits(emb[inc_rows]), target))
             off_rows = [i for i, ex in enumerate(batch) if ex.off_topic is not None and ex.article]
             if off_rows:
-                a = torch.stack([articles[_key(batch[i].article)] for i in off_rows])
+                a = torch.stack([articles[text_key(batch[i].article)] for i in off_rows])
                 target = torch.tensor([float(batch[i].off_topic) for i in off_rows])
                 losses.append(bce(model.off_topic_logits(emb[off_rows], a), target))
             if not losses:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from modclf import ModClf
 from modclf.config import load_config
@@ -76,15 +77,17 @@ def test_retraining_a_pair_head_model_gives_it_a_similarity_head(tiny_encoder_di
     from modclf.model import ModelConfig, build_model, load_model, save_model
 
     old = build_model(ModelConfig(name="old", version="0.1.0", segment_hidden=32, head_hidden=16,
-                                  off_topic_features="pair"), tiny_encoder_dir)
+                                  off_topic_features="pair", segment_top=False), tiny_encoder_dir)
     from transformers import AutoTokenizer
 
     save_model(old, AutoTokenizer.from_pretrained(str(tiny_encoder_dir)), tmp_path / "old")
     # Folders written before the setting existed load with the head they were trained with.
     config_file = tmp_path / "old" / "modclf_config.json"
-    config_file.write_text(config_file.read_text().replace('"off_topic_features": "pair",', ""))
+    text = config_file.read_text().replace('"off_topic_features": "pair",', "").replace('"segment_top": false,', "")
+    assert "off_topic_features" not in text and "segment_top" not in text
+    config_file.write_text(text)
     reloaded, _ = load_model(tmp_path / "old")
-    assert reloaded.config.off_topic_features == "pair"
+    assert (reloaded.config.off_topic_features, reloaded.config.segment_top) == ("pair", False)
     config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"],
                          scoring_epochs=1, scoring_batch=12)
     best = train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev")))
@@ -95,6 +98,24 @@ def test_retraining_a_pair_head_model_gives_it_a_similarity_head(tiny_encoder_di
     for name, tensor in old.state_dict().items():
         if name.startswith("segment_"):
             assert (new.state_dict()[name] - tensor.half().float()).abs().max() < 1e-6, name
+    # It also got a segmentation top, which starts as the encoder's top: line embeddings unchanged.
+    assert new.config.segment_top and not old.config.segment_top
+    ids = torch.tensor([[101, 7, 8, 9, 102, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        assert torch.allclose(new.eval().embed(ids, mask), old.eval().embed(ids, mask), atol=2e-2)
+
+
+def test_segmentation_top_starts_as_the_encoder_top(tiny_encoder_dir):
+    from modclf.model import ModelConfig, build_model, mean_pool
+
+    model = build_model(ModelConfig(segment_hidden=32, head_hidden=16), tiny_encoder_dir).eval()
+    ids = torch.tensor([[101, 7, 8, 9, 102, 0], [101, 5, 102, 0, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        plain = mean_pool(model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state, mask)
+        assert torch.allclose(model.embed(ids, mask), plain, atol=1e-5)
+        assert torch.allclose(model.score_embed(ids, mask), plain, atol=1e-5)
 
 
 def test_config_rejects_unknown_keys_and_bad_values(tmp_path):
