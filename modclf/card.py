@@ -70,11 +70,20 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
         f"| {name} | {SOURCES.get(name, (name, 'unknown'))[0]} | {SOURCES.get(name, (name, 'unknown'))[1]} |" for name in sources
     )
     versions = ", ".join(f"{k} {v}" for k, v in config.get("versions", {}).items())
+    segmentation_top = (
+        "its own fine-tuned copy of the top layer" if config.get("segment_top") else "the encoder's own top layer"
+    )
+    off_topic_head = (
+        "an off-topic head on the comment-article cosine and its excess over a bank of typical articles"
+        if config.get("off_topic_features") == "similarity"
+        else "an off-topic head on the concatenated comment and article embeddings"
+    )
     card = f"""# {config["name"]} {config["version"]}
 
-A modclf model: an all-MiniLM-L6-v2 encoder with a segmentation head (page lines -> body /
-boilerplate / comment, comments split one by one) and a comment-scoring path (the encoder's shared
-lower layers, its own top layer, incitement and off-topic heads).
+A modclf model: all-MiniLM-L6-v2 whose lower layers are shared by two paths. Segmentation
+({segmentation_top}, then a BiGRU over the page's lines and a constrained decoder) labels every line
+body / boilerplate / comment and splits the comments one by one. Scoring (its own top layer) feeds
+an incitement head and {off_topic_head}.
 
 Load it with `ModClf.from_pretrained("path/to/{folder.name}")`. Saved with {versions}.
 Weights: `model.safetensors` (fp16); encoder config and tokenizer in `encoder/`; settings in

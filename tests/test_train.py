@@ -69,6 +69,13 @@ def test_two_step_training_writes_a_loadable_model(tiny_encoder_dir, tmp_path):
     # The off-topic bank was filled from the training articles and saved with the model.
     assert clf.config.off_topic_features == "similarity"
     assert clf.model.off_topic_bank.abs().sum() > 0
+    # The generated card lists sources with licences, describes this model and carries the metrics.
+    from modclf.card import write_model_card
+
+    card = write_model_card(best, ["gab", "semeval"], {"test": {"auc": 0.5}}, "notes here").read_text()
+    assert "| gab | Gab Hate Corpus | CC BY 4.0 |" in card and "| test.auc | 0.500 |" in card
+    assert "bank of typical articles" in card and "own fine-tuned copy of the top layer" in card
+    assert "notes here" in card
 
 
 def test_retraining_a_pair_head_model_gives_it_a_similarity_head(tiny_encoder_dir, tmp_path):

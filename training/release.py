@@ -21,6 +21,7 @@ def main() -> None:
     parser.add_argument("release_folder", type=Path, help="where the released model goes (e.g. models/modclf-base)")
     parser.add_argument("--metrics", type=Path, action="append", default=[], help="JSON metrics file(s) for the card")
     parser.add_argument("--sources", nargs="+", required=True, help="training sources (names in modclf.card.SOURCES)")
+    parser.add_argument("--notes", type=Path, default=None, help="a Markdown file of release notes for the card")
     args = parser.parse_args()
 
     clf = ModClf.from_pretrained(args.run_folder)
@@ -35,7 +36,8 @@ def main() -> None:
     metrics: dict = {}
     for path in args.metrics:
         metrics[path.stem] = json.loads(path.read_text())
-    card = write_model_card(args.release_folder, args.sources, metrics)
+    notes = args.notes.read_text() if args.notes else ""
+    card = write_model_card(args.release_folder, args.sources, metrics, notes)
     print(f"released {clf.model_id} to {args.release_folder} ({card})")
 
 
