@@ -18,7 +18,21 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "modclf-base"
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def resolve_precision(precision: str) -> str:
+    """"auto" is bf16 where the CPU computes it natively (training/compare_precision.py shows it keeps
+    quality), else fp32: emulated bf16 is slower than fp32."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision != "auto":
+        return precision
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a private torch helper: absent means "don't know"
+        native = False
+    return "bf16" if native else "fp32"
 
 
 def default_model_path() -> Path:
@@ -35,13 +49,11 @@ class ModClf:
         >>> [c.text for c in page.comments]
     """
 
-    def __init__(self, model: ModClfModel, tokenizer, path: Path | None = None, precision: str = "fp32"):
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    def __init__(self, model: ModClfModel, tokenizer, path: Path | None = None, precision: str = "auto"):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.path = path
-        self.precision = precision
+        self.precision = resolve_precision(precision)
 
     @property
     def config(self):
@@ -53,7 +65,7 @@ class ModClf:
         return f"{self.config.name}@{self.config.version}"
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike | None = None, precision: str = "fp32") -> ModClf:
+    def from_pretrained(cls, path: str | os.PathLike | None = None, precision: str = "auto") -> ModClf:
         """Load a model folder (default: the released model, see default_model_path)."""
         folder = Path(path) if path is not None else default_model_path()
         if not folder.exists():

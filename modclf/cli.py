@@ -97,7 +97,10 @@ def _setup_segment(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--format", choices=("auto", "text", "html"), default="auto", help="page format (default: auto)")
     parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
-    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="inference precision")
+    parser.add_argument(
+        "--precision", choices=("auto", "fp32", "bf16"), default="auto",
+        help="inference precision; auto = bf16 where the CPU has native bf16, else fp32",
+    )
     _add_engine_options(parser, window=16, workers=False)
 
 
@@ -139,7 +142,10 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--policy", help="moderation policy YAML (default: configs/policy.yaml)")
     parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
-    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help="inference precision")
+    parser.add_argument(
+        "--precision", choices=("auto", "fp32", "bf16"), default="auto",
+        help="inference precision; auto = bf16 where the CPU has native bf16, else fp32",
+    )
     parser.add_argument(
         "--rejects",
         help="JSON Lines file for rejected records {id, number, reason}; default: "

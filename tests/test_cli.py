@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from modclf.api import resolve_precision
 from modclf.batch import segment_file
 from modclf.cli import main
 
@@ -37,7 +38,7 @@ def fake_released_model(monkeypatch, tiny_clf):
 
     def from_pretrained(path=None, precision="fp32"):
         calls.append((path, precision))
-        tiny_clf.precision = precision
+        tiny_clf.precision = resolve_precision(precision)
         return tiny_clf
 
     monkeypatch.setattr(ModClf, "from_pretrained", staticmethod(from_pretrained))
@@ -123,7 +124,7 @@ def test_cli_segments_a_page_file_to_stdout(fake_released_model, tmp_path, capsy
     _check_record(record, "story.txt")
     assert len(record["lines"]) == 4
     assert "1 pages read, 1 written, 0 rejected" in captured.err.splitlines()[-1]
-    assert fake_released_model == [(None, "fp32")]
+    assert fake_released_model == [(None, "auto")]
 
 
 def test_cli_writes_output_and_default_rejects_next_to_it(fake_released_model, tmp_path, capsys):

@@ -6,6 +6,7 @@ import csv
 import json
 
 import pytest
+import torch
 
 from modclf import ConfigError, InputError, Score
 from modclf.batch import score_file
@@ -336,3 +337,15 @@ def test_cli_score_errors_are_one_line(tiny_model_dir, tmp_path, capsys):
     assert "missing.jsonl does not exist" in capsys.readouterr().err
     assert main(["score", str(dump), "-o", str(tmp_path / "o.jsonl"), "--model", str(tiny_model_dir)]) == 1
     assert "all 1 record(s)" in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_auto_precision_resolves_to_a_real_one(monkeypatch):
+    from modclf.api import resolve_precision
+
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
+    assert resolve_precision("auto") == "fp32"  # emulated bf16 would be slower than fp32
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    assert resolve_precision("auto") == "bf16"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        resolve_precision("fp8")
