@@ -251,6 +251,18 @@ class EmbeddingCache:
         return self.matrix[torch.tensor([self.index[t] for t in texts], dtype=torch.long)]
 
 
+def pad_windows(batch: list) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(lengths, features, targets) of page windows padded to the longest; padding targets are -100."""
+    lengths = torch.tensor([len(texts) for texts, _, _ in batch])
+    width = int(lengths.max())
+    feats = torch.zeros(len(batch), width, batch[0][1].shape[1])
+    targets = torch.full((len(batch), width), -100, dtype=torch.long)
+    for i, (texts, f, t) in enumerate(batch):
+        feats[i, : len(texts)] = torch.from_numpy(f)
+        targets[i, : len(texts)] = torch.from_numpy(t)
+    return lengths, feats, targets
+
+
 def train_heads(model, cache: EmbeddingCache, sampler: PageSampler, config: TrainConfig, steps: int, rng) -> None:
     """Stage 1: segmentation heads on cached embeddings (encoder frozen)."""
     params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
@@ -261,16 +273,10 @@ def train_heads(model, cache: EmbeddingCache, sampler: PageSampler, config: Trai
     running = 0.0
     for step in range(1, steps + 1):
         batch = [window(sampler.draw(), config.window_lines, rng, config.html_as_text_prob) for _ in range(config.head_batch_pages)]
-        lengths = torch.tensor([len(b[0]) for b in batch])
-        width = int(lengths.max())
-        hidden = cache.matrix.shape[1]
-        emb = torch.zeros(len(batch), width, hidden)
-        feats = torch.zeros(len(batch), width, batch[0][1].shape[1])
-        targets = torch.full((len(batch), width), -100, dtype=torch.long)
-        for i, (texts, f, t) in enumerate(batch):
+        lengths, feats, targets = pad_windows(batch)
+        emb = torch.zeros(len(batch), int(lengths.max()), cache.matrix.shape[1])
+        for i, (texts, _, _) in enumerate(batch):
             emb[i, : len(texts)] = cache.lookup(texts)
-            feats[i, : len(texts)] = torch.from_numpy(f)
-            targets[i, : len(texts)] = torch.from_numpy(t)
         logits = model.segment_logits(emb, feats, lengths)
         valid = targets != -100
         loss = segmentation_loss(logits[valid], targets[valid])
@@ -326,15 +332,10 @@ def finetune_top(model, tokenizer, sampler: PageSampler, config: TrainConfig, rn
             unique_emb = model.top_embed_from_states(model.segment_top, states, mask)
         # Row len(unique) is zeros: padding positions of short windows point at it.
         table = torch.cat([unique_emb.float(), torch.zeros(1, hidden)])
-        lengths = torch.tensor([len(texts) for texts, _, _ in batch])
-        width = int(lengths.max())
-        index = torch.full((len(batch), width), len(unique), dtype=torch.long)
-        feats = torch.zeros(len(batch), width, batch[0][1].shape[1])
-        targets = torch.full((len(batch), width), -100, dtype=torch.long)
-        for i, (texts, f, t) in enumerate(batch):
+        lengths, feats, targets = pad_windows(batch)
+        index = torch.full((len(batch), int(lengths.max())), len(unique), dtype=torch.long)
+        for i, (texts, _, _) in enumerate(batch):
             index[i, : len(texts)] = torch.tensor([position[x] for x in texts])
-            feats[i, : len(texts)] = torch.from_numpy(f)
-            targets[i, : len(texts)] = torch.from_numpy(t)
         logits = model.segment_logits(table[index], feats, lengths)
         valid = targets != -100
         loss = segmentation_loss(logits[valid], targets[valid])
