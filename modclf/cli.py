@@ -33,6 +33,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
+    parser.add_argument(
+        "--precision", choices=("auto", "fp32", "bf16"), default="auto",  # modclf.api.PRECISIONS (loads torch)
+        help="inference precision; auto = bf16 where the CPU has native bf16, else fp32",
+    )
+
+
 def _add_engine_options(parser: argparse.ArgumentParser, window: int, workers: bool) -> None:
     parser.add_argument(
         "--resume", action="store_true",
@@ -96,11 +104,7 @@ def _setup_segment(parser: argparse.ArgumentParser) -> None:
         "<OUTPUT>.rejects.jsonl next to the output (with stdout output: stderr only)",
     )
     parser.add_argument("--format", choices=("auto", "text", "html"), default="auto", help="page format (default: auto)")
-    parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
-    parser.add_argument(
-        "--precision", choices=("auto", "fp32", "bf16"), default="auto",
-        help="inference precision; auto = bf16 where the CPU has native bf16, else fp32",
-    )
+    _add_model_options(parser)
     _add_engine_options(parser, window=16, workers=False)
 
 
@@ -141,11 +145,7 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
         "--articles", help="dump of records with `id` and `article` (or `page`) that `article_id` refers to"
     )
     parser.add_argument("--policy", help="moderation policy YAML (default: configs/policy.yaml)")
-    parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
-    parser.add_argument(
-        "--precision", choices=("auto", "fp32", "bf16"), default="auto",
-        help="inference precision; auto = bf16 where the CPU has native bf16, else fp32",
-    )
+    _add_model_options(parser)
     parser.add_argument(
         "--rejects",
         help="JSON Lines file for rejected records {id, number, reason}; default: "
