@@ -84,6 +84,56 @@ class ModelConfig:
         return cls(**kwargs)
 
 
+def _fast_inference(module: nn.Module) -> bool:
+    """True where the inference-only forward applies: eval mode and no autograd (dropout, grads)."""
+    return not module.training and not torch.is_grad_enabled()
+
+
+def _attention(query, key, value, attention_mask: torch.Tensor, heads: int) -> torch.Tensor:
+    """Multi-head attention over (batch, tokens, hidden) projections; padding keys masked out."""
+    batch, tokens, hidden = query.shape
+
+    def split(x):
+        return x.view(batch, tokens, heads, hidden // heads).transpose(1, 2)
+
+    keep = attention_mask[:, None, None, :].bool()
+    out = nn.functional.scaled_dot_product_attention(split(query), split(key), split(value), attn_mask=keep)
+    return out.transpose(1, 2).reshape(batch, tokens, hidden)
+
+
+def bert_layers_inference(encoder: nn.Module, input_ids, attention_mask, n_layers: int) -> torch.Tensor:
+    """Token states after the first n_layers of a Hugging Face BERT encoder, for inference.
+
+    The same maths as the model's own forward (tests/test_model.py compares them), without its
+    per-call mask building and module plumbing, and with query, key and value as one matmul.
+    """
+    states = encoder.embeddings(input_ids=input_ids)
+    heads = encoder.config.num_attention_heads
+    for layer in encoder.encoder.layer[:n_layers]:
+        attention = layer.attention
+        qkv_weight = torch.cat([attention.self.query.weight, attention.self.key.weight, attention.self.value.weight])
+        qkv_bias = torch.cat([attention.self.query.bias, attention.self.key.bias, attention.self.value.bias])
+        query, key, value = nn.functional.linear(states, qkv_weight, qkv_bias).chunk(3, dim=-1)
+        attended = _attention(query, key, value, attention_mask, heads)
+        states = attention.output.LayerNorm(states + attention.output.dense(attended))
+        inner = layer.intermediate.intermediate_act_fn(layer.intermediate.dense(states))
+        states = layer.output.LayerNorm(states + layer.output.dense(inner))
+    return states
+
+
+def transformer_layer_inference(layer: nn.TransformerEncoderLayer, states, attention_mask) -> torch.Tensor:
+    """A post-norm nn.TransformerEncoderLayer for inference, through scaled_dot_product_attention.
+
+    Same maths as layer(states, src_key_padding_mask=...) in eval mode; the module's own fast path
+    uses a masked softmax that costs more than the rest of the layer on CPU (bf16).
+    """
+    attention = layer.self_attn
+    query, key, value = nn.functional.linear(states, attention.in_proj_weight, attention.in_proj_bias).chunk(3, dim=-1)
+    attended = _attention(query, key, value, attention_mask, attention.num_heads)
+    states = layer.norm1(states + attention.out_proj(attended))
+    return layer.norm2(states + layer.linear2(layer.activation(layer.linear1(states))))
+
+
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of token states over the attention mask (as all-MiniLM-L6-v2 was trained)."""
     mask = mask.unsqueeze(-1).to(hidden.dtype)
@@ -154,14 +204,20 @@ class ModClfModel(nn.Module):
         """Line embeddings for segmentation, one per row."""
         if self.segment_top is not None:
             return self.top_embed_from_states(self.segment_top, self.shared_states(input_ids, attention_mask), attention_mask)
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        hidden = self.encoder_states(input_ids, attention_mask, len(self.encoder.encoder.layer))
         return mean_pool(hidden, attention_mask)
 
     def shared_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Token states after the encoder layers that segmentation and scoring share."""
+        return self.encoder_states(input_ids, attention_mask, len(self.encoder.encoder.layer) - self.config.score_top_layers)
+
+    def encoder_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, n_layers: int) -> torch.Tensor:
+        """Token states after the encoder's first n_layers layers."""
+        if _fast_inference(self.encoder) and self.encoder.config.model_type == "bert":
+            return bert_layers_inference(self.encoder, input_ids, attention_mask, n_layers)
         layers = self.encoder.encoder.layer
         # Run the unmodified encoder forward over its lower layers only (not thread-safe).
-        self.encoder.encoder.layer = layers[: len(layers) - self.config.score_top_layers]
+        self.encoder.encoder.layer = layers[:n_layers]
         try:
             return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         finally:
@@ -172,7 +228,10 @@ class ModClfModel(nn.Module):
         """A task's own top layers over shared states, mean-pooled."""
         padding = attention_mask == 0
         for layer in top:
-            states = layer(states, src_key_padding_mask=padding)
+            if _fast_inference(layer):
+                states = transformer_layer_inference(layer, states, attention_mask)
+            else:
+                states = layer(states, src_key_padding_mask=padding)
         return mean_pool(states, attention_mask)
 
     def score_embed_from_states(self, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
