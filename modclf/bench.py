@@ -4,15 +4,15 @@ In one run, on a generated comment dump (realistic lengths: mean about 60 tokens
 512; 1,000 comments per article, articles by `article_id`; every comment text distinct unless
 --duplicates says otherwise, so that dedupe does not flatter the engine):
 
-(a) the matrix-multiply throughput of this CPU on the model's own layer shapes, in fp32 and bf16,
-    and the resulting upper bound in comments/s: the FLOPs of one comment at the dump's mean token
+(a) the matrix-multiply throughput of this CPU on the model's own layer shapes, in fp32 and bf16
+    (the best of three one-second trials), and the resulting upper bound in comments/s: the FLOPs of one comment at the dump's mean token
     length (every linear layer and the attention of the encoder layers on the scoring path) divided
     into that throughput;
 (b) a naive baseline over the same model, the usual Hugging Face way: comments in input order,
     batches of 32 padded to the longest, fp32, the batch's article encoded with each batch, no
     caching (on the first --naive-comments comments);
 (c) modclf's engine end to end (`score_file`: read -> score -> write, through files), in each
-    precision asked for.
+    precision asked for (the best of --engine-runs runs).
 
 It prints comments/s for each, engine/naive and engine/bound; and a page benchmark: one 150-line
 page with 50 comments segmented and scored (seconds).
@@ -65,7 +65,8 @@ class BenchResult:
     flops_per_comment: float = 0.0
     bound: dict = field(default_factory=dict)  # precision -> comments/s upper bound
     naive: float = 0.0
-    engine: dict = field(default_factory=dict)  # precision -> comments/s end to end
+    engine: dict = field(default_factory=dict)  # precision -> comments/s end to end (best of engine_runs)
+    engine_runs: int = 1
     page_seconds: dict = field(default_factory=dict)  # precision -> seconds for one 150-line page
 
     def lines(self) -> list[str]:
@@ -81,8 +82,8 @@ class BenchResult:
         ]
         for precision, rate in self.engine.items():
             out.append(
-                f"engine {precision}: {rate:.1f} comments/s = {rate / self.naive:.1f}x naive, "
-                f"{rate / self.bound[precision]:.0%} of the {precision} bound"
+                f"engine {precision} (best of {self.engine_runs}): {rate:.1f} comments/s = "
+                f"{rate / self.naive:.1f}x naive, {rate / self.bound[precision]:.1%} of the {precision} bound"
             )
         for precision, seconds in self.page_seconds.items():
             out.append(f"page {precision}: 150 lines with 50 comments segmented and scored in {seconds:.3f} s")
@@ -159,8 +160,18 @@ def layer_shapes(encoder_config) -> list[tuple[int, int]]:
     return [(h, h), (h, h), (h, h), (h, h), (h, ff), (ff, h)]
 
 
-def matmul_gflops(shapes: list[tuple[int, int]], dtype: torch.dtype, tokens: int = 4096, seconds: float = 1.0) -> float:
-    """Measured throughput (GFLOP/s) of the layer's linear maps on a (tokens, in) input, in `dtype`."""
+def matmul_gflops(
+    shapes: list[tuple[int, int]], dtype: torch.dtype, tokens: int = 4096, seconds: float = 1.0, trials: int = 3
+) -> float:
+    """Peak measured throughput (GFLOP/s) of the layer's linear maps on a (tokens, in) input, in `dtype`.
+
+    The best of `trials` timed runs: a bound should be what the hardware allows, and on a shared
+    machine a single run can read 10% low, which would flatter the engine.
+    """
+    return max(_matmul_gflops_once(shapes, dtype, tokens, seconds) for _ in range(trials))
+
+
+def _matmul_gflops_once(shapes: list[tuple[int, int]], dtype: torch.dtype, tokens: int, seconds: float) -> float:
     inputs = {d: torch.randn(tokens, d).to(dtype) for d in {i for i, _ in shapes}}
     weights = [torch.randn(i, o).to(dtype) for i, o in shapes]
     flops = sum(2 * tokens * i * o for i, o in shapes)
@@ -250,6 +261,7 @@ def run_bench(
     duplicates: float = 0.0,
     workdir: str | None = None,
     seed: int = 0,
+    engine_runs: int = 2,
 ) -> BenchResult:
     """Measure (a) matmul throughput and bound, (b) the naive baseline, (c) the engine; see the module doc."""
     from modclf.api import ModClf
@@ -271,7 +283,7 @@ def run_bench(
         untruncated = [len(r) for r in clf.tokenizer(texts, add_special_tokens=True)["input_ids"]]
         result = BenchResult(
             threads=torch.get_num_threads(), comments=len(texts), mean_tokens=statistics.fmean(lengths),
-            mean_tokens_untruncated=statistics.fmean(untruncated),
+            mean_tokens_untruncated=statistics.fmean(untruncated), engine_runs=engine_runs,
         )
         logger.info("bench: %s", result.lines()[0])
         shapes = layer_shapes(encoder_config)
@@ -291,9 +303,12 @@ def run_bench(
         for precision in precisions:
             clf.precision = precision
             out = folder / f"scored_{precision}.jsonl"
-            summary = score_file(clf, dump, out, folder / "rejects.jsonl", articles=articles, policy=policy,
-                                 options=RunOptions(progress=False))
-            result.engine[precision] = summary.written / summary.seconds
+            rates = []
+            for _ in range(engine_runs):  # the best run, like the bound's best trial
+                summary = score_file(clf, dump, out, folder / "rejects.jsonl", articles=articles, policy=policy,
+                                     options=RunOptions(progress=False))
+                rates.append(summary.written / summary.seconds)
+            result.engine[precision] = max(rates)
             logger.info("bench: engine %s: %.1f comments/s", precision, result.engine[precision])
             result.page_seconds[precision] = page_seconds(clf, page)
     return result
@@ -304,7 +319,7 @@ def main_bench(args) -> BenchResult:
     result = run_bench(
         model=args.model, comments=args.comments, naive_comments=args.naive_comments,
         per_article=args.per_article, precisions=tuple(args.precision), duplicates=args.duplicates,
-        workdir=args.workdir, seed=args.seed,
+        workdir=args.workdir, seed=args.seed, engine_runs=args.engine_runs,
     )
     for line in result.lines():
         print(line)

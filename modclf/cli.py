@@ -224,6 +224,9 @@ def _setup_bench(parser: argparse.ArgumentParser) -> None:
         "--precision", nargs="+", choices=("fp32", "bf16"), default=["fp32", "bf16"], help="engine precisions to run"
     )
     parser.add_argument("--duplicates", type=float, default=0.0, help="fraction of comments that repeat one before")
+    parser.add_argument(
+        "--engine-runs", type=_positive_int, default=2, help="engine runs per precision; the best is reported"
+    )
     parser.add_argument("--threads", type=_positive_int, help="torch threads (default: physical cores)")
     parser.add_argument("--workdir", help="folder for the generated dump (default: the system temp folder)")
     parser.add_argument("--seed", type=int, default=0)
