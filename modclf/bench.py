@@ -5,9 +5,9 @@ In one run, on a generated comment dump (realistic lengths: mean about 60 tokens
 --duplicates says otherwise, so that dedupe does not flatter the engine):
 
 (a) the matrix-multiply throughput of this CPU on the model's own layer shapes, in fp32 and bf16
-    (the best of three one-second trials), and the resulting upper bound in comments/s: the FLOPs of one comment at the dump's mean token
-    length (every linear layer and the attention of the encoder layers on the scoring path) divided
-    into that throughput;
+    (the best of three one-second trials), and the resulting upper bound in comments/s: the FLOPs
+    of one comment at the dump's mean token length (every linear layer and the attention of the
+    encoder layers on the scoring path) divided into that throughput;
 (b) a naive baseline over the same model, the usual Hugging Face way: comments in input order,
     batches of 32 padded to the longest, fp32, the batch's article encoded with each batch, no
     caching (on the first --naive-comments comments);

@@ -89,6 +89,15 @@ def _fast_inference(module: nn.Module) -> bool:
     return not module.training and not torch.is_grad_enabled()
 
 
+def _plain_bert(encoder_config) -> bool:
+    """A BERT encoder that bert_layers_inference reproduces (absolute positions, not a decoder)."""
+    return (
+        encoder_config.model_type == "bert"
+        and getattr(encoder_config, "position_embedding_type", "absolute") == "absolute"
+        and not getattr(encoder_config, "is_decoder", False)
+    )
+
+
 def _attention(query, key, value, attention_mask: torch.Tensor, heads: int) -> torch.Tensor:
     """Multi-head attention over (batch, tokens, hidden) projections; padding keys masked out."""
     batch, tokens, hidden = query.shape
@@ -213,7 +222,7 @@ class ModClfModel(nn.Module):
 
     def encoder_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, n_layers: int) -> torch.Tensor:
         """Token states after the encoder's first n_layers layers."""
-        if _fast_inference(self.encoder) and self.encoder.config.model_type == "bert":
+        if _fast_inference(self.encoder) and _plain_bert(self.encoder.config):
             return bert_layers_inference(self.encoder, input_ids, attention_mask, n_layers)
         layers = self.encoder.encoder.layer
         # Run the unmodified encoder forward over its lower layers only (not thread-safe).
