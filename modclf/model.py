@@ -9,10 +9,12 @@ A sentence encoder (all-MiniLM-L6-v2, fine-tuned) embeds each text; three small 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,9 +86,24 @@ class ModelConfig:
         return cls(**kwargs)
 
 
+_PLAIN_FORWARD = False  # set by plain_forward(): the modules' own forward even at inference
+
+
+@contextlib.contextmanager
+def plain_forward():
+    """Run the modules' own forward (Hugging Face BERT, nn.TransformerEncoderLayer) at inference too:
+    the naive baseline of `modclf bench`, and the reference of the tests."""
+    global _PLAIN_FORWARD
+    previous, _PLAIN_FORWARD = _PLAIN_FORWARD, True
+    try:
+        yield
+    finally:
+        _PLAIN_FORWARD = previous
+
+
 def _fast_inference(module: nn.Module) -> bool:
     """True where the inference-only forward applies: eval mode and no autograd (dropout, grads)."""
-    return not module.training and not torch.is_grad_enabled()
+    return not module.training and not torch.is_grad_enabled() and not _PLAIN_FORWARD
 
 
 def _plain_bert(encoder_config) -> bool:
@@ -96,6 +113,58 @@ def _plain_bert(encoder_config) -> bool:
         and getattr(encoder_config, "position_embedding_type", "absolute") == "absolute"
         and not getattr(encoder_config, "is_decoder", False)
     )
+
+
+# oneDNN's linear with weights reordered once into its blocked layout ("prepacked") runs ~15% faster
+# than F.linear on this CPU (bf16 and fp32); the packed copies are inference-only and rebuilt when a
+# weight changes. None: not tried yet; False: unavailable in this torch build.
+_PACKING: bool | None = None
+# Packed weights per owning module, outside the module so that deepcopy and pickle never see them
+# (oneDNN's packed tensors have no storage to copy).
+_PACKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+PACK_BATCH_HINT = 4096  # tokens per batch that oneDNN tunes the packed layout for (the engine's batch)
+
+
+def _inference_dtype() -> torch.dtype:
+    return torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else torch.float32
+
+
+def packing_available() -> bool:
+    """Whether this torch build can pack linear weights for oneDNN (tried once)."""
+    global _PACKING
+    if _PACKING is None:
+        try:
+            weight = torch.zeros(4, 8)
+            packed = torch.ops.mkldnn._reorder_linear_weight(weight, 2)
+            torch.ops.mkldnn._linear_pointwise(torch.zeros(2, 8), packed, None, "none", [], "")
+            _PACKING = True
+        except (AttributeError, RuntimeError):
+            _PACKING = False
+    return _PACKING
+
+
+def _linear(owner: nn.Module, key: str, x: torch.Tensor, weights: tuple, biases: tuple, gelu: bool = False):
+    """x @ cat(weights).T + cat(biases) (then GELU), with the concatenated weight packed once per dtype.
+
+    The packed copy is kept for `owner` under `key`, stamped with the weights' storage and version
+    counters, so training steps, load_state_dict or .to() make it rebuild rather than go stale.
+    """
+    dtype = _inference_dtype()
+    x = x.to(dtype)
+    stamp = (dtype, tuple((w.data_ptr(), w._version) for w in weights + biases))
+    cache = _PACKED.setdefault(owner, {})
+    if key not in cache or cache[key][0] != stamp:
+        weight = torch.cat(weights) if len(weights) > 1 else weights[0]
+        bias = (torch.cat(biases) if len(biases) > 1 else biases[0]).to(dtype)
+        packed = None
+        if packing_available():
+            packed = torch.ops.mkldnn._reorder_linear_weight(weight.to(dtype), PACK_BATCH_HINT)
+        cache[key] = (stamp, packed, weight.to(dtype) if packed is None else None, bias)
+    _, packed, weight, bias = cache[key]
+    if packed is None:
+        out = nn.functional.linear(x, weight, bias)
+        return nn.functional.gelu(out) if gelu else out
+    return torch.ops.mkldnn._linear_pointwise(x, packed, bias, "gelu" if gelu else "none", [], "none" if gelu else "")
 
 
 def _attention(query, key, value, attention_mask: torch.Tensor, heads: int) -> torch.Tensor:
@@ -118,15 +187,18 @@ def bert_layers_inference(encoder: nn.Module, input_ids, attention_mask, n_layer
     """
     states = encoder.embeddings(input_ids=input_ids)
     heads = encoder.config.num_attention_heads
+    fuse_gelu = encoder.config.hidden_act == "gelu"  # exact (erf) GELU, as oneDNN's fused "gelu" computes
     for layer in encoder.encoder.layer[:n_layers]:
-        attention = layer.attention
-        qkv_weight = torch.cat([attention.self.query.weight, attention.self.key.weight, attention.self.value.weight])
-        qkv_bias = torch.cat([attention.self.query.bias, attention.self.key.bias, attention.self.value.bias])
-        query, key, value = nn.functional.linear(states, qkv_weight, qkv_bias).chunk(3, dim=-1)
-        attended = _attention(query, key, value, attention_mask, heads)
-        states = attention.output.LayerNorm(states + attention.output.dense(attended))
-        inner = layer.intermediate.intermediate_act_fn(layer.intermediate.dense(states))
-        states = layer.output.LayerNorm(states + layer.output.dense(inner))
+        attention, out, ffn_in, ffn_out = layer.attention.self, layer.attention.output, layer.intermediate, layer.output
+        qkv = _linear(layer, "qkv", states, (attention.query.weight, attention.key.weight, attention.value.weight),
+                      (attention.query.bias, attention.key.bias, attention.value.bias))
+        attended = _attention(*qkv.chunk(3, dim=-1), attention_mask, heads)
+        states = out.LayerNorm(states + _linear(layer, "out", attended, (out.dense.weight,), (out.dense.bias,)))
+        if fuse_gelu:
+            inner = _linear(layer, "ffn_in", states, (ffn_in.dense.weight,), (ffn_in.dense.bias,), gelu=True)
+        else:
+            inner = ffn_in.intermediate_act_fn(_linear(layer, "ffn_in", states, (ffn_in.dense.weight,), (ffn_in.dense.bias,)))
+        states = ffn_out.LayerNorm(states + _linear(layer, "ffn_out", inner, (ffn_out.dense.weight,), (ffn_out.dense.bias,)))
     return states
 
 
@@ -137,10 +209,15 @@ def transformer_layer_inference(layer: nn.TransformerEncoderLayer, states, atten
     uses a masked softmax that costs more than the rest of the layer on CPU (bf16).
     """
     attention = layer.self_attn
-    query, key, value = nn.functional.linear(states, attention.in_proj_weight, attention.in_proj_bias).chunk(3, dim=-1)
-    attended = _attention(query, key, value, attention_mask, attention.num_heads)
-    states = layer.norm1(states + attention.out_proj(attended))
-    return layer.norm2(states + layer.linear2(layer.activation(layer.linear1(states))))
+    qkv = _linear(layer, "qkv", states, (attention.in_proj_weight,), (attention.in_proj_bias,))
+    attended = _attention(*qkv.chunk(3, dim=-1), attention_mask, attention.num_heads)
+    out = attention.out_proj
+    states = layer.norm1(states + _linear(layer, "out", attended, (out.weight,), (out.bias,)))
+    fuse_gelu = layer.activation is nn.functional.gelu
+    inner = _linear(layer, "ffn_in", states, (layer.linear1.weight,), (layer.linear1.bias,), gelu=fuse_gelu)
+    if not fuse_gelu:
+        inner = layer.activation(inner)
+    return layer.norm2(states + _linear(layer, "ffn_out", inner, (layer.linear2.weight,), (layer.linear2.bias,)))
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

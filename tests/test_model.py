@@ -5,12 +5,27 @@ from __future__ import annotations
 import pytest
 import torch
 
+import modclf.model as model_module
 from modclf.encode import pad_batch, tokenize
+from modclf.model import plain_forward
 
 
 def _batch(clf):
     texts = ["A short one.", "A much longer comment about the harbour bridge budget and the road closures."]
     return pad_batch(tokenize(clf.tokenizer, texts, 64), clf.tokenizer.pad_token_id)
+
+
+def _outputs(model, ids, mask):
+    return model.shared_states(ids, mask), model.score_embed(ids, mask), model.embed(ids, mask)
+
+
+def _assert_same(fast, slow, mask):
+    for a, b in zip(fast, slow):
+        assert a.shape == b.shape
+        # Padded token states are not used (masked out of attention and pooling).
+        if a.dim() == 3:
+            a, b = a[mask.bool()], b[mask.bool()]
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("segment_top", [True, False])
@@ -20,16 +35,39 @@ def test_inference_forward_matches_the_module_forward(tiny_clf, segment_top):
         model.segment_top = None  # segmentation through the encoder's own top layer (0.1.0 models)
     ids, mask = _batch(tiny_clf)
     assert (mask == 0).any(), "the batch must contain padding for the comparison to mean something"
-    with torch.no_grad():  # the inference path
-        fast = (model.shared_states(ids, mask), model.score_embed(ids, mask), model.embed(ids, mask))
-    with torch.enable_grad():  # the modules' own forward (used in training)
-        slow = (model.shared_states(ids, mask), model.score_embed(ids, mask), model.embed(ids, mask))
-    for a, b in zip(fast, slow):
-        assert a.shape == b.shape
-        # Padded token states are not used (masked out of attention and pooling).
-        if a.dim() == 3:
-            a, b = a[mask.bool()], b[mask.bool()]
-        torch.testing.assert_close(a, b.detach(), rtol=1e-4, atol=1e-5)
+    with torch.inference_mode():
+        fast = _outputs(model, ids, mask)
+        with plain_forward():
+            slow = _outputs(model, ids, mask)
+    _assert_same(fast, slow, mask)
+
+
+def test_inference_forward_without_weight_packing(tiny_clf, monkeypatch):
+    model = tiny_clf.model.eval()
+    ids, mask = _batch(tiny_clf)
+    with torch.inference_mode():
+        packed = _outputs(model, ids, mask)
+    monkeypatch.setattr(model_module, "_PACKING", False)  # a torch build without oneDNN packing
+    monkeypatch.setattr(model_module, "_PACKED", type(model_module._PACKED)())
+    with torch.inference_mode():
+        unpacked = _outputs(model, ids, mask)
+    _assert_same(packed, unpacked, mask)
+
+
+def test_packed_weights_follow_weight_updates(tiny_clf):
+    model = tiny_clf.model.eval()
+    ids, mask = _batch(tiny_clf)
+    with torch.inference_mode():
+        before = model.score_embed(ids, mask)
+    with torch.no_grad():  # an optimizer step or load_state_dict changes weights in place
+        model.score_top[0].linear1.weight.mul_(2.0)
+        model.encoder.encoder.layer[0].attention.self.query.weight.add_(0.5)
+    with torch.inference_mode():
+        after = model.score_embed(ids, mask)
+        with plain_forward():
+            reference = model.score_embed(ids, mask)
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after, reference, rtol=1e-4, atol=1e-4)
 
 
 def test_inference_forward_is_not_used_in_training(tiny_clf):
