@@ -177,12 +177,6 @@ def matmul_gflops(
     )
 
 
-def _packing_available() -> bool:
-    from modclf.model import _packing_available as available
-
-    return available()
-
-
 def _matmul_gflops_once(
     shapes: list[tuple[int, int]], dtype: torch.dtype, tokens: int, seconds: float, packed: bool = False
 ) -> float:
