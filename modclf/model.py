@@ -194,10 +194,9 @@ def bert_layers_inference(encoder: nn.Module, input_ids, attention_mask, n_layer
                       (attention.query.bias, attention.key.bias, attention.value.bias))
         attended = _attention(*qkv.chunk(3, dim=-1), attention_mask, heads)
         states = out.LayerNorm(states + _linear(layer, "out", attended, (out.dense.weight,), (out.dense.bias,)))
-        if fuse_gelu:
-            inner = _linear(layer, "ffn_in", states, (ffn_in.dense.weight,), (ffn_in.dense.bias,), gelu=True)
-        else:
-            inner = ffn_in.intermediate_act_fn(_linear(layer, "ffn_in", states, (ffn_in.dense.weight,), (ffn_in.dense.bias,)))
+        inner = _linear(layer, "ffn_in", states, (ffn_in.dense.weight,), (ffn_in.dense.bias,), gelu=fuse_gelu)
+        if not fuse_gelu:
+            inner = ffn_in.intermediate_act_fn(inner)
         states = ffn_out.LayerNorm(states + _linear(layer, "ffn_out", inner, (ffn_out.dense.weight,), (ffn_out.dense.bias,)))
     return states
 
