@@ -759,6 +759,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     parser.add_argument("--out", type=Path, default=None, help="also write every number as JSON here")
+    parser.add_argument(
+        "--floors",
+        type=Path,
+        default=None,
+        help="quality floors to check (default: configs/quality_floors.yaml); exit 1 when one is broken",
+    )
+    parser.add_argument("--no-floors", action="store_true", help="skip the quality-floors check")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.threads:
@@ -807,7 +814,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(json_safe(result), indent=2, allow_nan=False) + "\n")
-    return 0
+    if args.no_floors or args.limit:
+        return 0  # --limit numbers are smoke-run numbers: floors do not apply to them
+    from modclf.quality import report_gate, scoring_metrics
+    from modclf.sources import resolve_data_dir
+
+    return report_gate("scoring", scoring_metrics(result), resolve_data_dir(args.data_dir), args.floors)
 
 
 if __name__ == "__main__":

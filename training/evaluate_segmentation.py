@@ -16,12 +16,15 @@ import argparse
 import json
 import logging
 import statistics
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
 from modclf import ModClf
 from modclf.metrics import comment_split_accuracy, line_prf, page_texts, token_f1
+from modclf.quality import report_gate, segmentation_metrics
+from modclf.sources import resolve_data_dir
 from modclf.sources.pages import build_segmentation_data
 
 
@@ -101,6 +104,13 @@ def main() -> None:
     parser.add_argument("--no-trafilatura", action="store_true", help="skip the trafilatura baseline")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     parser.add_argument("--out", type=Path, default=None, help="also write the numbers as JSON here")
+    parser.add_argument(
+        "--floors",
+        type=Path,
+        default=None,
+        help="quality floors to check (default: configs/quality_floors.yaml); exit 1 when one is broken",
+    )
+    parser.add_argument("--no-floors", action="store_true", help="skip the quality-floors check")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -112,6 +122,11 @@ def main() -> None:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    if not args.no_floors:
+        status = report_gate(
+            "segmentation", segmentation_metrics(result), resolve_data_dir(args.data_dir), args.floors
+        )
+        sys.exit(status)
 
 
 if __name__ == "__main__":
