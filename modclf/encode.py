@@ -34,12 +34,15 @@ def pad_batch(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.T
     return ids, mask
 
 
-# Fixed cost of one forward batch, in padded-token equivalents (Python and kernel-launch overhead
-# across the layers, smaller matmuls): measured ~1-3 ms on 2 cores, about 50 tokens of work.
+# Fixed cost of one forward batch in padded-token equivalents (Python and kernel-launch overhead
+# across the layers, less efficient small matmuls). An estimate: 32, 64 and 128 gave the same
+# page time on training/bench_segmentation.py; 0 (one batch per length) and 256 were ~10% slower.
 BATCH_OVERHEAD_TOKENS = 64
 
 
-def plan_batches(lengths: list[int], batch_tokens: int = 4096, overhead_tokens: int = BATCH_OVERHEAD_TOKENS) -> list[list[int]]:
+def plan_batches(
+    lengths: list[int], batch_tokens: int = 4096, overhead_tokens: int = BATCH_OVERHEAD_TOKENS
+) -> list[list[int]]:
     """Row indices per forward batch: similar lengths together, least padded work overall.
 
     Rows are sorted by length and cut into runs so that the sum over batches of
