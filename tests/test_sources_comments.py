@@ -147,6 +147,12 @@ def test_label_rules_per_source(incitement):
     assert 400 <= pos["edos"] <= 450  # 443 threats/incitement
     assert 550 <= pos["implicit_hate"] <= 700  # 666 threatening
     assert "hateval" not in {e.source for e in incitement}
+    # EDOS labels threats only among sexist posts: its "not sexist" posts are unknown, not negative.
+    edos = [e for e in incitement if e.source == "edos" and "copies" not in e.meta]
+    known = [e for e in edos if e.incitement is not None]
+    assert 4000 <= len(known) <= 5000 < len(edos)  # 4,854 sexist of 20,000
+    assert not any(normalize_key(e.text) == normalize_key("Traitors should be shot.") and e.incitement == 0.0
+                   for e in incitement)
 
 
 @needs_data

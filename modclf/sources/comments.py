@@ -173,7 +173,15 @@ def _raw_edos(root: Path) -> list[dict]:
     for row in _read_csv(root / "edos" / "edos_labelled_aggregated.csv"):
         if not (row.get("text") or "").strip():
             continue
-        label = 1.0 if row["label_category"] == EDOS_POSITIVE else 0.0
+        # EDOS labels threats only among sexist posts: a post marked "not sexist" may still call for
+        # violence against someone else ("Traitors should be shot." is one), so for incitement it is
+        # unknown, not negative. Sexist posts of the other categories are negatives.
+        if row["label_category"] == EDOS_POSITIVE:
+            label = 1.0
+        elif row.get("label_sexist") == "sexist":
+            label = 0.0
+        else:
+            label = None
         out.append({"text": row["text"], "incitement": label, "source": "edos", "orig_split": row["split"]})
     return out
 
