@@ -231,7 +231,6 @@ def measure_gate_scoring(clf, data_dir=None, seed: int = 0) -> dict[str, float]:
     from modclf.sources.comments import build_scoring_data
 
     test = [ex for ex in build_scoring_data(data_dir) if ex.split == "test"]
-    rng = random.Random(seed)
     out: dict[str, float] = {}
 
     # Incitement: every positive and every contrast item, with a fixed sample of ordinary negatives;
@@ -239,7 +238,8 @@ def measure_gate_scoring(clf, data_dir=None, seed: int = 0) -> dict[str, float]:
     incitement = [ex for ex in test if ex.incitement is not None]
     negatives = [ex for ex in incitement if ex.incitement < 0.5 and ex.source != "contrast"]
     sample = [ex for ex in incitement if ex.incitement >= 0.5 or ex.source == "contrast"]
-    sample += rng.sample(negatives, min(GATE_NEGATIVES, len(negatives)))
+    # One generator per sample, so a change to one source's data leaves the others' samples alone.
+    sample += random.Random(f"{seed}-incitement").sample(negatives, min(GATE_NEGATIVES, len(negatives)))
     probs = [s.incitement for s in clf.score([ex.text for ex in sample])]
     by_source = defaultdict(lambda: ([], []))
     for ex, p in zip(sample, probs):
@@ -251,7 +251,7 @@ def measure_gate_scoring(clf, data_dir=None, seed: int = 0) -> dict[str, float]:
     # Off-topic: a fixed sample of pairs per source, each article encoded once for its comments.
     for source in sorted({ex.source for ex in test if ex.off_topic is not None and ex.article}):
         pairs = [ex for ex in test if ex.source == source and ex.off_topic is not None and ex.article]
-        pairs = rng.sample(pairs, min(GATE_PAIRS, len(pairs)))
+        pairs = random.Random(f"{seed}-off_topic-{source}").sample(pairs, min(GATE_PAIRS, len(pairs)))
         by_article = defaultdict(list)
         for i, ex in enumerate(pairs):
             by_article[ex.article].append(i)

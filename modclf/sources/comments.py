@@ -173,15 +173,13 @@ def _raw_edos(root: Path) -> list[dict]:
     for row in _read_csv(root / "edos" / "edos_labelled_aggregated.csv"):
         if not (row.get("text") or "").strip():
             continue
-        # EDOS labels threats only among sexist posts: a post marked "not sexist" may still call for
-        # violence against someone else ("Traitors should be shot." is one), so for incitement it is
-        # unknown, not negative. Sexist posts of the other categories are negatives.
-        if row["label_category"] == EDOS_POSITIVE:
-            label = 1.0
-        elif row.get("label_sexist") == "sexist":
-            label = 0.0
-        else:
-            label = None
+        # EDOS labels threats only among sexist posts, so a "not sexist" post that calls for
+        # violence against someone else ("Traitors should be shot.") is a negative here: about 50
+        # of its 15,146 such posts score above 0.3. We keep them as negatives on purpose: as
+        # unknowns (2026-11-25, one-epoch leave-one-source-out runs) ROC-AUC fell from 0.842 to
+        # 0.801 with gab left out and from 0.843 to 0.815 with implicit_hate left out; their
+        # variety of ordinary posts teaches more than their few wrong labels cost.
+        label = 1.0 if row["label_category"] == EDOS_POSITIVE else 0.0
         out.append({"text": row["text"], "incitement": label, "source": "edos", "orig_split": row["split"]})
     return out
 
