@@ -150,6 +150,17 @@ def gate(
     return ("fail" if failures else "pass"), failures
 
 
+def add_floors_arguments(parser) -> None:
+    """The --floors / --no-floors options every evaluation script shares."""
+    parser.add_argument(
+        "--floors",
+        type=Path,
+        default=None,
+        help="quality floors to check (default: configs/quality_floors.yaml); exit 1 when one is broken",
+    )
+    parser.add_argument("--no-floors", action="store_true", help="skip the quality-floors check")
+
+
 def report_gate(section: str, measured: dict[str, float], data_dir, floors_path=None) -> int:
     """Print the floors check of an evaluation run; the exit status for it (1 = below a floor)."""
     status, messages = gate(section, measured, data_dir, floors_path, require_all=False)

@@ -721,6 +721,8 @@ def json_safe(value):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from modclf.quality import add_floors_arguments
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -759,13 +761,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     parser.add_argument("--out", type=Path, default=None, help="also write every number as JSON here")
-    parser.add_argument(
-        "--floors",
-        type=Path,
-        default=None,
-        help="quality floors to check (default: configs/quality_floors.yaml); exit 1 when one is broken",
-    )
-    parser.add_argument("--no-floors", action="store_true", help="skip the quality-floors check")
+    add_floors_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.threads:

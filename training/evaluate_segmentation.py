@@ -23,7 +23,7 @@ from pathlib import Path
 
 from modclf import ModClf
 from modclf.metrics import comment_split_accuracy, line_prf, page_texts, token_f1
-from modclf.quality import report_gate, segmentation_metrics
+from modclf.quality import add_floors_arguments, report_gate, segmentation_metrics
 from modclf.sources import resolve_data_dir
 from modclf.sources.pages import build_segmentation_data
 
@@ -104,13 +104,7 @@ def main() -> None:
     parser.add_argument("--no-trafilatura", action="store_true", help="skip the trafilatura baseline")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     parser.add_argument("--out", type=Path, default=None, help="also write the numbers as JSON here")
-    parser.add_argument(
-        "--floors",
-        type=Path,
-        default=None,
-        help="quality floors to check (default: configs/quality_floors.yaml); exit 1 when one is broken",
-    )
-    parser.add_argument("--no-floors", action="store_true", help="skip the quality-floors check")
+    add_floors_arguments(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
