@@ -52,7 +52,7 @@ class TrainConfig:
     real_page_share: float = 0.5
     html_as_text_prob: float = 0.2
     window_lines: int = 128
-    head_epochs: int = 16
+    head_epochs: int = 32
     head_lr: float = 1e-3
     head_batch_pages: int = 16
     finetune_minutes: float = 25.0
