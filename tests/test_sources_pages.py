@@ -120,6 +120,30 @@ def test_aligner_labels_body_comments_and_chrome():
     assert stats["coverage_body"] > 0.7 and stats["coverage_comments"] > 0.5
 
 
+def test_aligner_follows_document_order_through_repeated_text():
+    # A listing repeats the same description and field names on every entry, and the gold holds
+    # each repetition; every block must find its own occurrence instead of all claiming the first.
+    entry = "Get started with Windows XP and learn what makes it more than an operating system upgrade."
+    blocks, gold = [Block("Computer classes")], ["Computer classes"]
+    for room in ("Rm. 111", "Rm. 112", "Rm. 113"):
+        blocks += [Block("Windows XP"), Block(entry), Block("Location:"), Block(room)]
+        gold += ["Windows XP", entry, "Location:", room]
+    blocks.append(Block("Site index | Contact us"))
+    labels, stats = align_blocks(blocks, "\n".join(gold))
+    assert labels == ["body"] * 13 + ["boilerplate"]
+    assert stats["duplicates_removed"] == 0 and stats["coverage_body"] == 1.0
+
+
+def test_aligner_treats_said_comma_headers_as_chrome():
+    blocks = [
+        Block("The council approved the bridge plan after a long debate on Tuesday."),
+        Block("Progress Trap said,"),
+        Block("There is one benefit of the plan though and it is the lower cost."),
+    ]
+    labels, _ = align_blocks(blocks, blocks[0].text, "Progress Trap said,\n" + blocks[2].text)
+    assert labels == ["body", "boilerplate", "comment"]
+
+
 def test_dragnet_gold_separator_is_matched_loosely():
     for separator in (
         "!@#$%^&*()  COMMENTS",

@@ -144,11 +144,15 @@ class GoldText:
     def __len__(self) -> int:
         return len(self.tokens)
 
-    def match(self, toks: list[str]) -> tuple[float, set[int]]:
+    def match(self, toks: list[str], after: int = 0) -> tuple[float, set[int]]:
         """Share of the block's tokens inside trigrams found in the gold, and the gold positions used.
 
-        Each matched trigram is placed at its gold occurrence nearest the block's most voted
-        offset, so a sentence repeated elsewhere in the gold does not count twice.
+        Each matched trigram is placed at its gold occurrence nearest the block's best offset, so a
+        sentence repeated elsewhere in the gold does not count twice. The best offset is the most
+        voted one; when the block's text occurs several times in the gold (a repeated course
+        description, "Location:" on every entry), it is the first such occurrence at or after
+        `after`, the gold position reached by the blocks before it, because blocks and gold text
+        run in the same order.
         """
         n = len(toks)
         if n < 3 or not self.tokens:
@@ -158,7 +162,12 @@ class GoldText:
         if not grams:
             return 0.0, set()
         votes = Counter(p - i for i, pos in grams if len(pos) <= 50 for p in pos)
-        offset = votes.most_common(1)[0][0] if votes else grams[0][1][0] - grams[0][0]
+        if votes:
+            top = votes.most_common(1)[0][1]
+            tied = sorted(o for o, v in votes.items() if v == top)
+            offset = next((o for o in tied if o >= after), tied[0])
+        else:
+            offset = grams[0][1][0] - grams[0][0]
         covered_block: set[int] = set()
         covered_gold: set[int] = set()
         for i, pos in grams:
@@ -203,7 +212,7 @@ _CHROME_ONLY_WORDS = frozenset(
     "this comment comments reply report spam thread view hide show more less".split()
 )
 _BYLINE = re.compile(r"^(?:(?:posted|written|submitted|published|story|text|photos?)\s+)?by[:\s]\s*\S", re.I)
-_SAYS = re.compile(r"^\S+(?:\s+\S+){0,4}\s+(?:says|said|wrote|writes|replied|comments?)\s*:?\s*$", re.I)
+_SAYS = re.compile(r"^\S+(?:\s+\S+){0,4}\s+(?:says|said|wrote|writes|replied|comments?)\s*[:,]?\s*$", re.I)
 _DIGIT_TOKEN = re.compile(r"^\d+(?:st|nd|rd|th|am|pm|h|m|s)?$")
 _CAPTION_WORDS = frozenset("caption captions figcaption credit credits photocredit wp".split()) - {"wp"}
 _PHOTO_WORDS = ("photo", "image", "img", "picture", "figure", "media")
@@ -264,12 +273,17 @@ def align_blocks(blocks: list[Block], gold_body: str, gold_comments: str = "") -
 
     # Pass 1: long blocks by trigram coverage; ambiguous ones (quoting the article) wait for pass 2.
     ambiguous = []
+    reached = {"body": 0, "comment": 0}  # gold position after the last block aligned to each text
     for i, t in enumerate(toks):
         if len(t) <= SHORT_BLOCK_TOKENS:
             continue
-        cov_b, pos_b = golds["body"].match(t)
-        cov_c, pos_c = golds["comment"].match(t)
+        cov_b, pos_b = golds["body"].match(t, after=reached["body"])
+        cov_c, pos_c = golds["comment"].match(t, after=reached["comment"])
         body_ok, comment_ok = cov_b >= MIN_BLOCK_COVERAGE, cov_c >= MIN_BLOCK_COVERAGE
+        if body_ok:
+            reached["body"] = max(pos_b) - 2
+        if comment_ok:
+            reached["comment"] = max(pos_c) - 2
         if body_ok and comment_ok:
             ambiguous.append((i, pos_b, pos_c))
         elif body_ok:
@@ -1385,7 +1399,7 @@ def _finish_synthetic(k: int, split: str, w: _PageWriter, article: dict | None, 
 # --------------------------------------------------------------------------------------------
 # The whole data set
 
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"  # bump when alignment or labelling changes
 
 
 def _source_fingerprint(root: Path) -> str:
