@@ -24,9 +24,12 @@ SECTIONS = ("segmentation", "scoring", "gate_segmentation", "gate_scoring")
 
 
 def data_fingerprint(data_dir: str | os.PathLike) -> str:
-    """A short hash of every file (name and bytes) under the data folders the evaluations read."""
+    """A short hash of every file (name and bytes) under the data folders the evaluations read, and
+    of the page labelling's version: the pages' gold labels come from aligning those files."""
+    from modclf.sources.pages import LABELS_VERSION
+
     root = Path(data_dir)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"labels {LABELS_VERSION}".encode())
     for folder in DATA_FOLDERS:
         for path in sorted((root / folder).rglob("*")):
             if path.is_file():

@@ -76,7 +76,7 @@ def test_bad_floors_files_name_the_problem(tmp_path, text, match):
         load_floors(_floors(tmp_path, text))
 
 
-def test_fingerprint_follows_the_data(tmp_path):
+def test_fingerprint_follows_the_data_and_the_labelling(tmp_path, monkeypatch):
     (tmp_path / "pages").mkdir()
     (tmp_path / "incitement").mkdir()
     (tmp_path / "pages" / "a.txt").write_text("one")
@@ -85,7 +85,11 @@ def test_fingerprint_follows_the_data(tmp_path):
     (tmp_path / "notes.txt").write_text("outside the data folders")
     assert data_fingerprint(tmp_path) == first
     (tmp_path / "incitement" / "b.tsv").write_text("two")
-    assert data_fingerprint(tmp_path) != first
+    second = data_fingerprint(tmp_path)
+    assert second != first
+    # The same archives aligned by other labelling code give other gold labels.
+    monkeypatch.setattr("modclf.sources.pages.LABELS_VERSION", "another")
+    assert data_fingerprint(tmp_path) != second
 
 
 def test_gate_does_not_judge_other_data(tmp_path):
