@@ -171,7 +171,7 @@ def matmul_gflops(
     faster here). A bound should be what the hardware allows, and on a shared machine a single run
     can read 10% low, which would flatter the engine.
     """
-    methods = [False, True] if packing_available() else [False]
+    methods = [False, True] if packing_available(dtype) else [False]
     return max(
         _matmul_gflops_once(shapes, dtype, tokens, seconds, packed) for packed in methods for _ in range(trials)
     )

@@ -116,9 +116,10 @@ def _plain_bert(encoder_config) -> bool:
 
 
 # oneDNN's linear with weights reordered once into its blocked layout ("prepacked") runs ~15% faster
-# than F.linear on this CPU (bf16 and fp32); the packed copies are inference-only and rebuilt when a
-# weight changes. None: not tried yet; False: unavailable in this torch build.
-_PACKING: bool | None = None
+# than F.linear on an AVX-512 CPU (bf16 and fp32); the packed copies are inference-only and rebuilt
+# when a weight changes. Availability depends on the torch build and, per dtype, on the CPU (bf16
+# packing needs AVX-512 or AVX-NE-CONVERT), so it is tried once per dtype.
+_PACKING: dict[torch.dtype, bool] = {}
 # Packed weights per owning module, outside the module so that deepcopy and pickle never see them
 # (oneDNN's packed tensors have no storage to copy).
 _PACKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -129,18 +130,17 @@ def _inference_dtype() -> torch.dtype:
     return torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else torch.float32
 
 
-def packing_available() -> bool:
-    """Whether this torch build can pack linear weights for oneDNN (tried once)."""
-    global _PACKING
-    if _PACKING is None:
+def packing_available(dtype: torch.dtype = torch.float32) -> bool:
+    """Whether this torch build and CPU can pack linear weights of `dtype` for oneDNN (tried once)."""
+    if dtype not in _PACKING:
         try:
-            weight = torch.zeros(4, 8)
+            weight = torch.zeros(4, 8, dtype=dtype)
             packed = torch.ops.mkldnn._reorder_linear_weight(weight, 2)
-            torch.ops.mkldnn._linear_pointwise(torch.zeros(2, 8), packed, None, "none", [], "")
-            _PACKING = True
-        except (AttributeError, RuntimeError):
-            _PACKING = False
-    return _PACKING
+            torch.ops.mkldnn._linear_pointwise(torch.zeros(2, 8, dtype=dtype), packed, None, "none", [], "")
+            _PACKING[dtype] = True
+        except (AttributeError, RuntimeError, NotImplementedError):
+            _PACKING[dtype] = False
+    return _PACKING[dtype]
 
 
 def _linear(owner: nn.Module, key: str, x: torch.Tensor, weights: tuple, biases: tuple, gelu: bool = False):
@@ -157,7 +157,7 @@ def _linear(owner: nn.Module, key: str, x: torch.Tensor, weights: tuple, biases:
         weight = torch.cat(weights) if len(weights) > 1 else weights[0]
         bias = (torch.cat(biases) if len(biases) > 1 else biases[0]).to(dtype)
         packed = None
-        if packing_available():
+        if packing_available(dtype):
             packed = torch.ops.mkldnn._reorder_linear_weight(weight.to(dtype), PACK_BATCH_HINT)
         cache[key] = (stamp, packed, weight.to(dtype) if packed is None else None, bias)
     _, packed, weight, bias = cache[key]
