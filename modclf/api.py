@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from modclf.encode import PRECISIONS, resolve_precision  # noqa: F401  (re-exported: public since 0.1.0)
 from modclf.errors import InputError, ModelLoadError
 from modclf.model import ModClfModel, load_model, save_model
 from modclf.pages import read_page
@@ -18,23 +19,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "modclf-base"
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-PRECISIONS = ("auto", "fp32", "bf16")
-
-
-def resolve_precision(precision: str) -> str:
-    """"auto" is bf16 where the CPU computes it natively (training/compare_precision.py shows it keeps
-    quality), else fp32: emulated bf16 is slower than fp32."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    if precision != "auto":
-        return precision
-    try:
-        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # a private torch helper: absent means "don't know"
-        native = False
-    return "bf16" if native else "fp32"
-
-
 def default_model_path() -> Path:
     """$MODCLF_MODEL if set, else the released model in the checkout's models/ folder."""
     return Path(os.environ.get("MODCLF_MODEL") or MODELS_DIR / DEFAULT_MODEL_NAME)

@@ -11,6 +11,23 @@ import torch
 CHARS_PER_TOKEN_BUDGET = 12
 
 
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+def resolve_precision(precision: str) -> str:
+    """"auto" is bf16 where the CPU computes it natively (training/compare_precision.py shows it keeps
+    quality), else fp32: emulated bf16 is slower than fp32."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision != "auto":
+        return precision
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a private torch helper: absent means "don't know"
+        native = False
+    return "bf16" if native else "fp32"
+
+
 def autocast_context(precision: str):
     """bf16 autocast on CPU when asked for; plain fp32 otherwise."""
     if precision == "bf16":

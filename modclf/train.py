@@ -24,7 +24,7 @@ from torch import nn
 
 from modclf.config import ConfigError, to_yaml
 from modclf.decode import BODY, BOILERPLATE, COMMENT_BEGIN, COMMENT_INSIDE, viterbi
-from modclf.encode import embed_texts, pad_batch, tokenize
+from modclf.encode import autocast_context, embed_texts, pad_batch, resolve_precision, tokenize
 from modclf.features import page_features
 from modclf.metrics import comment_split_accuracy, line_prf
 from modclf.model import ModClfModel, ModelConfig, build_model, load_model, save_model
@@ -242,7 +242,7 @@ class EmbeddingCache:
         started = time.time()
         chunks = []
         for start in range(0, len(unique), 8192):
-            chunks.append(embed_texts(model, tokenizer, unique[start : start + 8192], max_tokens, precision="bf16"))
+            chunks.append(embed_texts(model, tokenizer, unique[start : start + 8192], max_tokens, precision=resolve_precision("auto")))
             logger.info("cached %d / %d line embeddings", min(start + 8192, len(unique)), len(unique))
         self.matrix = torch.cat(chunks) if chunks else torch.zeros(0, model.encoder.config.hidden_size)
         logger.info("embedding cache: %d texts in %.0f s", len(unique), time.time() - started)
@@ -328,7 +328,7 @@ def finetune_top(model, tokenizer, sampler: PageSampler, config: TrainConfig, rn
         unique = list(dict.fromkeys(t for texts, _, _ in batch for t in texts))
         position = {t: i for i, t in enumerate(unique)}
         states, mask = cache.batch([text_key(t) for t in unique])
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with autocast_context(resolve_precision("auto")):
             unique_emb = model.top_embed_from_states(model.segment_top, states, mask)
         # Row len(unique) is zeros: padding positions of short windows point at it.
         table = torch.cat([unique_emb.float(), torch.zeros(1, hidden)])
@@ -533,7 +533,7 @@ def train_segmentation(model, tokenizer, config: TrainConfig, rng, pages, histor
     sampler = PageSampler(train_examples, config.real_page_share, rng)
 
     def evaluate_and_save(stage: str) -> None:
-        metrics = evaluate_segmentation(model, tokenizer, dev_subset, precision="bf16") if dev_subset else {}
+        metrics = evaluate_segmentation(model, tokenizer, dev_subset, precision=resolve_precision("auto")) if dev_subset else {}
         score = _selection_score(metrics) if metrics else 0.0
         history.append({"stage": stage, "score": score, **metrics})
         logger.info("%s: selection score %.4f %s", stage, score, json.dumps(metrics.get("lines", {}), default=float)[:300])

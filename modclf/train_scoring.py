@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from modclf.encode import pad_batch, tokenize
+from modclf.encode import autocast_context, pad_batch, resolve_precision, tokenize
 from modclf.score import article_chunk_rows
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class StateCache:
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         batch_tokens = 8192
         start = 0
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.inference_mode(), autocast_context(resolve_precision("auto")):
             while start < len(order):
                 end = start + 1
                 while end < len(order) and (end - start + 1) * len(rows[order[end]]) <= batch_tokens:
@@ -289,8 +289,9 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
             scale = min(step / max(1, total_steps // 20), max(0.0, (total_steps - step) / max(1, total_steps * 0.95)))
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr * scale
-            # bf16 autocast roughly halves step time on CPUs with bf16 units; the loss stays fp32.
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            # bf16 autocast roughly halves step time on CPUs with bf16 units (and is emulated, several
+            # times slower than fp32, elsewhere: hence the resolved precision); the loss stays fp32.
+            with autocast_context(resolve_precision("auto")):
                 emb = cache.text_embeddings([ex.text for ex in batch])
             emb = emb.float()
             losses = []
