@@ -36,8 +36,9 @@ def _positive_int(text: str) -> int:
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
     parser.add_argument(
-        "--precision", choices=("auto", "fp32", "bf16"), default="auto",  # modclf.api.PRECISIONS (loads torch)
-        help="inference precision; auto = bf16 where the CPU has native bf16, else fp32",
+        "--precision", choices=("auto", "fp32", "bf16", "int8"), default="auto",  # modclf.encode.PRECISIONS (loads torch)
+        help="inference precision; auto = bf16 where the CPU has native bf16, else fp32; int8 = faster "
+        "where bf16 is not native, slightly less exact (README: Precision)",
     )
 
 

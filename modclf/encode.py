@@ -6,12 +6,14 @@ import contextlib
 
 import torch
 
+from modclf.model import int8_linear
+
 # Characters kept per text before tokenising: enough for any max_tokens we use, and a 1 MB line
 # costs no more than a short one.
 CHARS_PER_TOKEN_BUDGET = 12
 
 
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 
 def resolve_precision(precision: str) -> str:
@@ -29,9 +31,14 @@ def resolve_precision(precision: str) -> str:
 
 
 def autocast_context(precision: str):
-    """bf16 autocast on CPU when asked for; plain fp32 otherwise."""
+    """bf16 autocast on CPU, or int8 linear maps in the inference forward, when asked for; else fp32.
+
+    int8 applies to the inference forward only (eval mode, no gradients); training stays fp32.
+    """
     if precision == "bf16":
         return torch.autocast("cpu", dtype=torch.bfloat16)
+    if precision == "int8":
+        return int8_linear()
     return contextlib.nullcontext()
 
 

@@ -80,3 +80,40 @@ def test_inference_forward_is_not_used_in_training(tiny_clf):
     with torch.no_grad():
         second = model.score_embed(ids, mask)
     assert not torch.equal(first, second), "dropout must be active in training mode"
+
+
+@pytest.mark.skipif(not model_module.int8_available(), reason="this torch build has no dynamic int8 linear")
+def test_int8_forward_stays_close_to_fp32(tiny_clf):
+    from modclf.model import int8_linear
+
+    model = tiny_clf.model.eval()
+    ids, mask = _batch(tiny_clf)
+    with torch.inference_mode():
+        exact = _outputs(model, ids, mask)[1:]  # pooled embeddings: scoring and segmentation paths
+        with int8_linear():
+            quantized = _outputs(model, ids, mask)[1:]
+        after = _outputs(model, ids, mask)[1:]
+    for a, b, c in zip(exact, quantized, after):
+        assert not torch.equal(a, b), "the int8 path must actually run"
+        assert torch.nn.functional.cosine_similarity(a, b).min() > 0.98
+        torch.testing.assert_close(a, c)  # leaving the block restores the fp32 weights
+
+
+def test_int8_falls_back_to_fp32_where_unavailable(tiny_clf, monkeypatch):
+    from modclf.model import int8_linear
+
+    model = tiny_clf.model.eval()
+    ids, mask = _batch(tiny_clf)
+    monkeypatch.setattr(model_module, "_INT8_AVAILABLE", False)
+    with torch.inference_mode():
+        exact = model.score_embed(ids, mask)
+        with int8_linear():
+            fallback = model.score_embed(ids, mask)
+    torch.testing.assert_close(exact, fallback)
+
+
+def test_int8_precision_through_the_api(tiny_clf):
+    tiny_clf.precision = "int8"
+    page = tiny_clf.segment("First line of the story.\nSecond line.\nA reader's comment.")
+    scores = tiny_clf.score(["A comment."], article="An article.")
+    assert len(page.lines) == 3 and 0.0 <= scores[0].incitement <= 1.0

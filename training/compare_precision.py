@@ -1,12 +1,12 @@
-"""Does reduced precision keep quality? Scoring ROC-AUC and segmentation line F1 in fp32 and bf16.
+"""Does reduced precision keep quality? Scoring ROC-AUC and segmentation line F1 in fp32 and bf16 (or int8).
 
     python training/compare_precision.py [--model models/modclf-base] [--data_dir ../shared/data]
-                                         [--seg-pages 150] [--out runs/precision.json]
+                                         [--against bf16|int8] [--seg-pages 150] [--out runs/precision.json]
 
 Every test-split example of modclf.sources.comments.build_scoring_data is scored in each precision
 (comments against their article where they have one) and ROC-AUC is computed per label, overall
 and per source. A sample of segmentation dev pages is segmented in each precision: line F1 per
-label and the share of lines whose label changed. bf16 may be the default precision only if
+label and the share of lines whose label changed. A reduced precision may be a default only if
 every |delta| is within 0.005.
 """
 
@@ -26,7 +26,7 @@ from modclf.score import embed_articles, embed_comments, scores_from_embeddings
 from modclf.sources.comments import build_scoring_data
 from modclf.sources.pages import build_segmentation_data
 
-TOLERANCE = 0.005  # the largest |AUC(bf16) - AUC(fp32)| that allows bf16 as the default
+TOLERANCE = 0.005  # the largest |AUC(reduced) - AUC(fp32)| that allows a reduced precision as a default
 
 
 def score_examples(clf: ModClf, examples, precision: str) -> list[tuple[float, float | None]]:
@@ -75,6 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="model folder (default: the released model)")
     parser.add_argument("--data_dir", default=None, help="scoring data (default: ../shared/data)")
+    parser.add_argument("--against", default="bf16", choices=["bf16", "int8"], help="the reduced precision to compare")
     parser.add_argument("--seg-pages", type=int, default=150, help="segmentation dev pages to compare (0 = none)")
     parser.add_argument("--out", default=None, help="write the AUCs and deltas as JSON here")
     args = parser.parse_args()
@@ -82,30 +83,32 @@ def main() -> None:
     test = [e for e in build_scoring_data(args.data_dir) if e.split == "test"]
     print(f"{len(test)} test examples; torch {torch.__version__}, {torch.get_num_threads()} threads")
     clf = ModClf.from_pretrained(args.model)
-    results = {p: aucs(test, score_examples(clf, test, p)) for p in ("fp32", "bf16")}
+    reduced = args.against
+    results = {p: aucs(test, score_examples(clf, test, p)) for p in ("fp32", reduced)}
     changed = None
     if args.seg_pages:
         dev = build_segmentation_data(args.data_dir)["dev"]
         pages = random.Random(0).sample(dev, min(args.seg_pages, len(dev)))
         predicted = {}
-        for p in ("fp32", "bf16"):
+        for p in ("fp32", reduced):
             f1, predicted[p] = segmentation_f1(clf, pages, p)
             results[p].update(f1)
-        pairs = [(a, b) for pa, pb in zip(predicted["fp32"], predicted["bf16"]) for a, b in zip(pa, pb)]
+        pairs = [(a, b) for pa, pb in zip(predicted["fp32"], predicted[reduced]) for a, b in zip(pa, pb)]
         changed = sum(a != b for a, b in pairs) / max(1, len(pairs))
         print(f"segmentation: {len(pages)} dev pages, {len(pairs)} lines, {changed:.2%} of line labels differ")
     worst = 0.0
-    print(f"{'set':40s} {'fp32':>8s} {'bf16':>8s} {'delta':>8s}")
+    print(f"{'set':40s} {'fp32':>8s} {reduced:>8s} {'delta':>8s}")
     for key, fp32 in results["fp32"].items():
-        bf16 = results["bf16"].get(key, float("nan"))
-        worst = max(worst, abs(bf16 - fp32))
-        print(f"{key:40s} {fp32:8.4f} {bf16:8.4f} {bf16 - fp32:+8.4f}")
+        value = results[reduced].get(key, float("nan"))
+        worst = max(worst, abs(value - fp32))
+        print(f"{key:40s} {fp32:8.4f} {value:8.4f} {value - fp32:+8.4f}")
     verdict = "within" if worst <= TOLERANCE else "NOT within"
-    print(f"largest |delta| {worst:.4f}: {verdict} {TOLERANCE} (bf16 {'may' if worst <= TOLERANCE else 'must not'} be the default)")
+    may = "may" if worst <= TOLERANCE else "must not"
+    print(f"largest |delta| {worst:.4f}: {verdict} {TOLERANCE} ({reduced} {may} be a default)")
     if args.out:
         with open(args.out, "w") as f:
             json.dump(
-                {"metrics": results, "max_abs_delta": worst, "tolerance": TOLERANCE, "segmentation_lines_changed": changed},
+                {"against": reduced, "metrics": results, "max_abs_delta": worst, "tolerance": TOLERANCE, "segmentation_lines_changed": changed},
                 f,
                 indent=2,
             )
