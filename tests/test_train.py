@@ -7,6 +7,7 @@ import torch
 
 from modclf import ModClf
 from modclf.config import load_config
+from modclf.encode import resolve_precision
 from modclf.errors import ConfigError
 from modclf.pages import text_blocks
 from modclf.sources.types import LabeledPage
@@ -144,3 +145,24 @@ def test_shipped_configs_load(name):
 
     config = load_config(TrainConfig, REPO / "configs" / name)
     assert config.tasks
+
+
+def test_training_does_not_emulate_bf16_where_the_cpu_lacks_it(tiny_encoder_dir, tmp_path, monkeypatch):
+    """Emulated bf16 is several times slower than fp32: a CPU without native bf16 trains in fp32."""
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
+    entered = []
+    real_autocast = torch.autocast
+
+    def recording_autocast(*args, **kwargs):
+        entered.append(kwargs.get("dtype"))
+        return real_autocast(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "autocast", recording_autocast)
+    pages = {"train": [_page(i) for i in range(4)], "dev": [_page(i) for i in range(4, 6)]}
+    config = TrainConfig(init=str(tiny_encoder_dir), output_dir=str(tmp_path / "run"), head_epochs=1,
+                         head_batch_pages=2, segment_top=True, finetune_minutes=1, finetune_max_steps=2,
+                         eval_pages=2, scoring_epochs=1, scoring_batch=12)
+    train(config, pages, scoring=(_scoring_examples("train"), _scoring_examples("dev")))
+    assert torch.bfloat16 not in entered
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    assert resolve_precision("auto") == "bf16"  # the patched switch is the one the run reads
