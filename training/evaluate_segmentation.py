@@ -102,7 +102,7 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="model folder (default: the released model)")
     parser.add_argument("--data-dir", default=None, help="data directory (default: $MODCLF_DATA_DIR or ../shared/data)")
     parser.add_argument("--no-trafilatura", action="store_true", help="skip the trafilatura baseline")
-    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
     parser.add_argument("--out", type=Path, default=None, help="also write the numbers as JSON here")
     add_floors_arguments(parser)
     args = parser.parse_args()
