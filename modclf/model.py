@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import functools
 import json
 import logging
 import warnings
@@ -120,7 +121,6 @@ def _plain_bert(encoder_config) -> bool:
 # than F.linear on an AVX-512 CPU (bf16 and fp32); the packed copies are inference-only and rebuilt
 # when a weight changes. Availability depends on the torch build and, per dtype, on the CPU (bf16
 # packing needs AVX-512 or AVX-NE-CONVERT), so it is tried once per dtype.
-_PACKING: dict[torch.dtype, bool] = {}
 # Packed weights per owning module, outside the module so that deepcopy and pickle never see them
 # (oneDNN's packed tensors have no storage to copy).
 _PACKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -131,23 +131,20 @@ def _inference_dtype() -> torch.dtype:
     return torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else torch.float32
 
 
+@functools.cache
 def packing_available(dtype: torch.dtype = torch.float32) -> bool:
     """Whether this torch build and CPU can pack linear weights of `dtype` for oneDNN (tried once)."""
-    if dtype not in _PACKING:
-        try:
-            weight = torch.zeros(4, 8, dtype=dtype)
-            packed = torch.ops.mkldnn._reorder_linear_weight(weight, 2)
-            torch.ops.mkldnn._linear_pointwise(torch.zeros(2, 8, dtype=dtype), packed, None, "none", [], "")
-            _PACKING[dtype] = True
-        except (AttributeError, RuntimeError, NotImplementedError):
-            _PACKING[dtype] = False
-    return _PACKING[dtype]
+    try:
+        packed = torch.ops.mkldnn._reorder_linear_weight(torch.zeros(4, 8, dtype=dtype), 2)
+        torch.ops.mkldnn._linear_pointwise(torch.zeros(2, 8, dtype=dtype), packed, None, "none", [], "")
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return False
+    return True
 
 
 # int8 linear maps (weights quantized per output channel once, activations per call): on CPUs without
 # native bf16 the fastest exact-enough path; torch.ops.quantized is fbgemm/oneDNN's dynamic int8 GEMM.
 _INT8_LINEAR: contextvars.ContextVar[bool] = contextvars.ContextVar("modclf_int8_linear", default=False)
-_INT8_AVAILABLE: bool | None = None
 
 
 @contextlib.contextmanager
@@ -170,17 +167,14 @@ def _pack_int8(weight: torch.Tensor, bias: torch.Tensor):
         return torch.ops.quantized.linear_prepack(quantized, bias.detach().float().contiguous())
 
 
+@functools.cache
 def int8_available() -> bool:
     """Whether this torch build can run dynamic int8 linear maps (tried once)."""
-    global _INT8_AVAILABLE
-    if _INT8_AVAILABLE is None:
-        try:
-            packed = _pack_int8(torch.randn(4, 8), torch.zeros(4))
-            torch.ops.quantized.linear_dynamic(torch.randn(2, 8), packed, False)
-            _INT8_AVAILABLE = True
-        except (AttributeError, RuntimeError, NotImplementedError):
-            _INT8_AVAILABLE = False
-    return _INT8_AVAILABLE
+    try:
+        torch.ops.quantized.linear_dynamic(torch.randn(2, 8), _pack_int8(torch.randn(4, 8), torch.zeros(4)), False)
+    except (AttributeError, RuntimeError, NotImplementedError):
+        return False
+    return True
 
 
 def _linear(

@@ -241,8 +241,9 @@ class EmbeddingCache:
         self.index = {t: i for i, t in enumerate(unique)}
         started = time.time()
         chunks = []
+        precision = resolve_precision("auto")
         for start in range(0, len(unique), 8192):
-            chunks.append(embed_texts(model, tokenizer, unique[start : start + 8192], max_tokens, precision=resolve_precision("auto")))
+            chunks.append(embed_texts(model, tokenizer, unique[start : start + 8192], max_tokens, precision=precision))
             logger.info("cached %d / %d line embeddings", min(start + 8192, len(unique)), len(unique))
         self.matrix = torch.cat(chunks) if chunks else torch.zeros(0, model.encoder.config.hidden_size)
         logger.info("embedding cache: %d texts in %.0f s", len(unique), time.time() - started)
@@ -313,6 +314,7 @@ def finetune_top(model, tokenizer, sampler: PageSampler, config: TrainConfig, rn
     checkpoint_seconds = config.finetune_minutes * 60 / 4
     next_checkpoint = time.time() + checkpoint_seconds
     hidden = model.encoder.config.hidden_size
+    precision = resolve_precision("auto")
     model.train()
     model.encoder.eval()
     running, step = 0.0, 0
@@ -328,7 +330,7 @@ def finetune_top(model, tokenizer, sampler: PageSampler, config: TrainConfig, rn
         unique = list(dict.fromkeys(t for texts, _, _ in batch for t in texts))
         position = {t: i for i, t in enumerate(unique)}
         states, mask = cache.batch([text_key(t) for t in unique])
-        with autocast_context(resolve_precision("auto")):
+        with autocast_context(precision):
             unique_emb = model.top_embed_from_states(model.segment_top, states, mask)
         # Row len(unique) is zeros: padding positions of short windows point at it.
         table = torch.cat([unique_emb.float(), torch.zeros(1, hidden)])

@@ -274,6 +274,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     total_steps = max(1, int(config.scoring_epochs * steps_per_epoch))
     step = 0
     bce = nn.functional.binary_cross_entropy_with_logits
+    precision = resolve_precision("auto")
     for epoch in range(epochs):
         items = first_epoch if epoch == 0 else _epoch_items(train, rng, config.negatives_per_epoch, config.positive_repeat, config.contrast_repeat)
         model.train()
@@ -291,7 +292,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 group["lr"] = lr * scale
             # bf16 autocast roughly halves step time on CPUs with bf16 units (and is emulated, several
             # times slower than fp32, elsewhere: hence the resolved precision); the loss stays fp32.
-            with autocast_context(resolve_precision("auto")):
+            with autocast_context(precision):
                 emb = cache.text_embeddings([ex.text for ex in batch])
             emb = emb.float()
             losses = []

@@ -48,7 +48,7 @@ def test_inference_forward_without_weight_packing(tiny_clf, monkeypatch):
     with torch.inference_mode():
         packed = _outputs(model, ids, mask)
     # a torch build (or CPU) without oneDNN packing
-    monkeypatch.setattr(model_module, "_PACKING", {torch.float32: False, torch.bfloat16: False})
+    monkeypatch.setattr(model_module, "packing_available", lambda dtype=torch.float32: False)
     monkeypatch.setattr(model_module, "_PACKED", type(model_module._PACKED)())
     with torch.inference_mode():
         unpacked = _outputs(model, ids, mask)
@@ -104,7 +104,7 @@ def test_int8_falls_back_to_fp32_where_unavailable(tiny_clf, monkeypatch):
 
     model = tiny_clf.model.eval()
     ids, mask = _batch(tiny_clf)
-    monkeypatch.setattr(model_module, "_INT8_AVAILABLE", False)
+    monkeypatch.setattr(model_module, "int8_available", lambda: False)
     with torch.inference_mode():
         exact = model.score_embed(ids, mask)
         with int8_linear():
