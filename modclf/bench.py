@@ -4,8 +4,9 @@ In one run, on a generated comment dump (realistic lengths: mean about 60 tokens
 512; 1,000 comments per article, articles by `article_id`; every comment text distinct unless
 --duplicates says otherwise, so that dedupe does not flatter the engine):
 
-(a) the matrix-multiply throughput of this CPU on the model's own layer shapes, in fp32 and bf16
-    (the best of three one-second trials), and the resulting upper bound in comments/s: the FLOPs
+(a) the matrix-multiply throughput of this CPU on the model's own layer shapes, in each precision
+    asked for (int8: the maps as `--precision int8` runs them, the FFN output map in fp32; the best
+    of three one-second trials), and the resulting upper bound in comments/s: the FLOPs
     of one comment at the dump's mean token length (every linear layer and the attention of the
     encoder layers on the scoring path) divided into that throughput;
 (b) a naive baseline over the same model, the usual Hugging Face way: comments in input order,
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import torch
 
-from modclf.model import packing_available
+from modclf.model import int8_available, packing_available
 from modclf.pages import read_page
 
 logger = logging.getLogger(__name__)
@@ -203,6 +204,35 @@ def _matmul_gflops_once(
         return flops * runs / (time.perf_counter() - started) / 1e9
 
 
+def int8_matmul_gflops(shapes: list[tuple[int, int]], tokens: int = 4096, seconds: float = 1.0, trials: int = 3) -> float:
+    """Peak measured throughput (GFLOP/s) of the layer's linear maps as `--precision int8` runs them:
+    dynamic int8 (per-channel weights, activations quantized per call) except the FFN output map,
+    which stays fp32 (its best fp32 way, packed or plain), as in modclf.model._linear."""
+    from modclf.model import _pack_int8  # the same packing as the model's int8 maps
+
+    *int8_shapes, ffn_out = shapes
+    with torch.inference_mode():
+        fp32_seconds = 2 * tokens * ffn_out[0] * ffn_out[1] / (matmul_gflops([ffn_out], torch.float32, tokens, seconds, trials) * 1e9)
+        inputs = {d: torch.randn(tokens, d) for d in {i for i, _ in int8_shapes}}
+        packed = [(i, _pack_int8(torch.randn(o, i), torch.zeros(o))) for i, o in int8_shapes]
+
+        def once():
+            for i, w in packed:
+                torch.ops.quantized.linear_dynamic(inputs[i], w, False)
+
+        best = math.inf
+        for _ in range(trials):
+            for _ in range(3):
+                once()
+            runs, started = 0, time.perf_counter()
+            while runs < 5 or time.perf_counter() - started < seconds:
+                once()
+                runs += 1
+            best = min(best, (time.perf_counter() - started) / runs)
+    flops = sum(2 * tokens * i * o for i, o in shapes)
+    return flops / (best + fp32_seconds) / 1e9
+
+
 def flops_per_comment(encoder_config, layers: int, tokens: float) -> float:
     """FLOPs of one comment of `tokens` tokens on the scoring path: linear layers + attention, per layer.
 
@@ -282,8 +312,11 @@ def run_bench(
     from modclf.batch import score_file
     from modclf.encode import tokenize
     from modclf.engine import RunOptions
+    from modclf.errors import ConfigError
     from modclf.policy import Policy
 
+    if "int8" in precisions and not int8_available():
+        raise ConfigError("precision int8: this torch build has no dynamic int8 linear maps (torch.ops.quantized)")
     clf = ModClf.from_pretrained(model)
     encoder_config = clf.model.encoder.config
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
@@ -304,7 +337,10 @@ def run_bench(
         dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
         result.flops_per_comment = flops_per_comment(encoder_config, encoder_config.num_hidden_layers, result.mean_tokens)
         for precision in precisions:
-            result.gflops[precision] = matmul_gflops(shapes, dtypes[precision])
+            if precision == "int8":
+                result.gflops[precision] = int8_matmul_gflops(shapes)
+            else:
+                result.gflops[precision] = matmul_gflops(shapes, dtypes[precision])
             result.bound[precision] = result.gflops[precision] * 1e9 / result.flops_per_comment
         logger.info("bench: %s; %s", result.lines()[1], result.lines()[3])
 

@@ -222,7 +222,7 @@ def _setup_bench(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--per-article", type=_positive_int, default=1000, help="comments per article")
     parser.add_argument(
-        "--precision", nargs="+", choices=("fp32", "bf16"), default=None,
+        "--precision", nargs="+", choices=("fp32", "bf16", "int8"), default=None,
         help="engine precisions to run (default: fp32, and bf16 where the CPU has native bf16: emulated bf16 is slow)"
     )
     parser.add_argument("--duplicates", type=float, default=0.0, help="fraction of comments that repeat one before")

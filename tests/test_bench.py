@@ -26,9 +26,10 @@ def test_flops_per_comment_counts_linear_layers_and_attention():
 
 def test_bench_runs_end_to_end(tiny_model_dir, capsys):
     result = run_bench(model=str(tiny_model_dir), comments=120, naive_comments=40, per_article=50,
-                       precisions=("fp32",), engine_runs=1)
-    assert result.comments == 120 and result.naive > 0 and result.engine["fp32"] > 0 and result.bound["fp32"] > 0
-    assert result.page_seconds["fp32"] > 0
+                       precisions=("fp32", "int8"), engine_runs=1)
+    assert result.comments == 120 and result.naive > 0
+    for precision in ("fp32", "int8"):
+        assert result.engine[precision] > 0 and result.bound[precision] > 0 and result.page_seconds[precision] > 0
     assert main(["bench", "--model", str(tiny_model_dir), "--comments", "60", "--naive-comments", "32",
                  "--precision", "bf16", "--threads", "1", "--engine-runs", "2"]) == 0
     out = capsys.readouterr().out
