@@ -1,6 +1,7 @@
 """Segmentation quality on development pages NOT used for training, next to trafilatura.
 
     python training/evaluate_segmentation.py [--model models/modclf-base] [--data-dir ../shared/data] [--out eval.json]
+        [--errors errors.jsonl]
 
 Prints, on the dev split (dragnet split by site, plus held-out readability / CleanEval / SFU
 articles and synthetic pages built only from dev material):
@@ -13,6 +14,7 @@ articles and synthetic pages built only from dev material):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import statistics
@@ -37,7 +39,9 @@ def trafilatura_texts(html: str) -> tuple[str, str]:
     return with_comments, without
 
 
-def evaluate(clf: ModClf, pages, with_trafilatura: bool = True) -> dict:
+def evaluate(clf: ModClf, pages, with_trafilatura: bool = True, errors=None) -> dict:
+    """The numbers of the module doc; with `errors` (a writable text file), also one JSON line per
+    mislabelled line (page, source, line index, text, gold and predicted label), for error analysis."""
     gold_labels, pred_labels = [], []
     per_source: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     gold_groups, pred_groups = [], []
@@ -51,6 +55,11 @@ def evaluate(clf: ModClf, pages, with_trafilatura: bool = True) -> dict:
             continue
         gold_labels.append(page.labels)
         pred_labels.append(labels)
+        if errors is not None:
+            for index, (gold, label) in enumerate(zip(page.labels, labels)):
+                if gold != label:
+                    errors.write(json.dumps({"page": page.id, "source": page.source, "line": index, "gold": gold,
+                                             "predicted": label, "text": predicted.lines[index].text[:300]}) + "\n")
         per_source[page.source][0].append(page.labels)
         per_source[page.source][1].append(labels)
         if page.boundaries_known:
@@ -104,13 +113,17 @@ def main() -> None:
     parser.add_argument("--no-trafilatura", action="store_true", help="skip the trafilatura baseline")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
     parser.add_argument("--out", type=Path, default=None, help="also write the numbers as JSON here")
+    parser.add_argument("--errors", type=Path, default=None, help="write every mislabelled line here (JSON Lines)")
     add_floors_arguments(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     clf = ModClf.from_pretrained(args.model, precision=args.precision)
     dev = build_segmentation_data(args.data_dir)["dev"]
-    result = evaluate(clf, dev, with_trafilatura=not args.no_trafilatura)
+    if args.errors:
+        args.errors.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.errors, "w", encoding="utf-8") if args.errors else contextlib.nullcontext() as errors:
+        result = evaluate(clf, dev, with_trafilatura=not args.no_trafilatura, errors=errors)
     result["model"] = clf.model_id
     print_report(result)
     if args.out:

@@ -1,0 +1,43 @@
+"""training/evaluate_segmentation.py on the tiny model: its numbers and its error dump agree."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+
+from conftest import REPO
+
+from modclf.pages import text_blocks
+from modclf.sources.types import LabeledPage
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("evaluate_segmentation", REPO / "training" / "evaluate_segmentation.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _page(i: int) -> LabeledPage:
+    lines = [("Home", "boilerplate", None), (f"Story {i}: the council approved the bridge.", "body", None),
+             ("Residents welcomed the plan.", "body", None), ("Reply", "boilerplate", None),
+             ("I think this is wrong.", "comment", 0), ("Great article!", "comment", 1)]
+    raw = "\n".join(t for t, _, _ in lines)
+    return LabeledPage(id=f"t/{i}", source="synthetic", group=str(i), format="text", blocks=text_blocks(raw),
+                       labels=[label for _, label, _ in lines], comment_index=[c for _, _, c in lines],
+                       boundaries_known=True, raw=raw)
+
+
+def test_error_dump_lists_exactly_the_mislabelled_lines(tiny_clf):
+    evaluate = _load_script().evaluate
+    pages = [_page(i) for i in range(3)]
+    errors = io.StringIO()
+    result = evaluate(tiny_clf, pages, with_trafilatura=False, errors=errors)
+    dumped = [json.loads(line) for line in errors.getvalue().splitlines()]
+    predicted = [[line.label for line in tiny_clf.segment(p.raw).lines] for p in pages]
+    wrong = [(p.id, i) for p, labels in zip(pages, predicted) for i, (g, x) in enumerate(zip(p.labels, labels)) if g != x]
+    assert [(d["page"], d["line"]) for d in dumped] == wrong
+    assert all(d["gold"] != d["predicted"] and d["source"] == "synthetic" for d in dumped)
+    assert result["pages"] == 3
+    assert sum(m["support"] for m in result["lines"].values()) == 18
