@@ -118,13 +118,14 @@ def plan_batches(
 def embed_token_rows(
     model, rows: list[list[int]], pad_id: int, batch_tokens: int = 4096, precision: str = "fp32", embed_fn=None
 ):
-    """Embeddings (n, hidden) float32 for token rows; batches of similar length, original order kept.
+    """Embeddings (n, width) float32 for token rows; batches of similar length, original order kept.
 
-    `embed_fn(ids, mask)` picks the path: model.embed (segmentation, default) or model.score_embed.
+    `embed_fn(ids, mask)` picks the path: model.embed (segmentation, default: line_embedding_dim
+    wide) or model.score_embed (the encoder's hidden size).
     """
     embed_fn = embed_fn or model.embed
-    hidden = model.encoder.config.hidden_size
-    out = torch.zeros((len(rows), hidden), dtype=torch.float32)
+    width = model.line_embedding_dim if embed_fn == model.embed else model.encoder.config.hidden_size
+    out = torch.zeros((len(rows), width), dtype=torch.float32)
     for index in plan_batches([len(r) for r in rows], batch_tokens):
         ids, mask = pad_batch([rows[i] for i in index], pad_id)
         with autocast_context(precision):

@@ -55,6 +55,10 @@ class ModelConfig:
     # Segmentation's own copy of the top layers (as many as scoring's), fine-tuned for line labels
     # while the shared layers stay frozen; False (0.1.0 models) = the encoder's own top layers.
     segment_top: bool = True
+    # Encoder depths (layers run, 1..n-1) whose mean-pooled token states are appended to a line's
+    # embedding for segmentation: lower layers keep surface cues (casing, punctuation, chrome words)
+    # that the sentence-level top layer smooths away. Empty (0.1.0 and 0.2.0 models) = top only.
+    segment_extra_depths: tuple[int, ...] = ()
     # Off-topic head input. "similarity": a few cosine features, the comment's similarity to its
     # article relative to its similarity to a bank of typical articles (generalises across
     # platforms); "pair": the concatenated embeddings of 0.1.0 models (overfits each source).
@@ -71,6 +75,7 @@ class ModelConfig:
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
         data["tags"] = list(self.tags)
+        data["segment_extra_depths"] = list(self.segment_extra_depths)
         return data
 
     @classmethod
@@ -82,6 +87,8 @@ class ModelConfig:
         kwargs = {k: v for k, v in data.items() if k in known}
         if "tags" in kwargs:
             kwargs["tags"] = tuple(kwargs["tags"])
+        if "segment_extra_depths" in kwargs:
+            kwargs["segment_extra_depths"] = tuple(kwargs["segment_extra_depths"])
         # Folders written before these settings existed: the "pair" head, no segmentation top.
         kwargs.setdefault("off_topic_features", "pair")
         kwargs.setdefault("segment_top", False)
@@ -226,16 +233,22 @@ def _attention(query, key, value, attention_mask: torch.Tensor, heads: int) -> t
     return out.transpose(1, 2).reshape(batch, tokens, hidden)
 
 
-def bert_layers_inference(encoder: nn.Module, input_ids, attention_mask, n_layers: int) -> torch.Tensor:
+def bert_layers_inference(
+    encoder: nn.Module, input_ids, attention_mask, n_layers: int, keep: tuple[int, ...] = ()
+) -> torch.Tensor | list[torch.Tensor]:
     """Token states after the first n_layers of a Hugging Face BERT encoder, for inference.
 
     The same maths as the model's own forward (tests/test_model.py compares them), without its
     per-call mask building and module plumbing, and with query, key and value as one matmul.
+    With `keep` (depths below n_layers), the list of the states at those depths, then the last.
     """
     states = encoder.embeddings(input_ids=input_ids)
     heads = encoder.config.num_attention_heads
     fuse_gelu = encoder.config.hidden_act == "gelu"  # exact (erf) GELU, as oneDNN's fused "gelu" computes
-    for layer in encoder.encoder.layer[:n_layers]:
+    kept = []
+    for depth, layer in enumerate(encoder.encoder.layer[:n_layers]):
+        if depth in keep:
+            kept.append(states)
         attention, out, ffn_in, ffn_out = layer.attention.self, layer.attention.output, layer.intermediate, layer.output
         qkv = _linear(layer, "qkv", states, (attention.query.weight, attention.key.weight, attention.value.weight),
                       (attention.query.bias, attention.key.bias, attention.value.bias))
@@ -246,7 +259,7 @@ def bert_layers_inference(encoder: nn.Module, input_ids, attention_mask, n_layer
             inner = ffn_in.intermediate_act_fn(inner)
         ffn = _linear(layer, "ffn_out", inner, (ffn_out.dense.weight,), (ffn_out.dense.bias,), int8_ok=False)
         states = ffn_out.LayerNorm(states + ffn)
-    return states
+    return kept + [states] if keep else states
 
 
 def transformer_layer_inference(layer: nn.TransformerEncoderLayer, states, attention_mask) -> torch.Tensor:
@@ -282,8 +295,19 @@ class ModClfModel(nn.Module):
         self.config = config
         self.encoder = encoder
         hidden = encoder.config.hidden_size
+        n_layers = encoder.config.num_hidden_layers
+        if not 0 < config.score_top_layers < n_layers:
+            raise ValueError(f"score_top_layers must be in 1..{n_layers - 1}, got {config.score_top_layers}")
+        bad_depths = [d for d in config.segment_extra_depths if not 0 < d < n_layers]
+        if bad_depths or len(set(config.segment_extra_depths)) != len(config.segment_extra_depths):
+            raise ValueError(
+                f"segment_extra_depths must be distinct depths in 1..{n_layers - 1}, got {list(config.segment_extra_depths)}"
+            )
+        self.line_embedding_dim = hidden * (1 + len(config.segment_extra_depths))
         self.segment_in = nn.Sequential(
-            nn.Linear(hidden + config.feature_dim, config.segment_hidden), nn.GELU(), nn.Dropout(config.dropout)
+            nn.Linear(self.line_embedding_dim + config.feature_dim, config.segment_hidden),
+            nn.GELU(),
+            nn.Dropout(config.dropout),
         )
         self.segment_rnn = nn.GRU(
             config.segment_hidden,
@@ -296,9 +320,6 @@ class ModClfModel(nn.Module):
         self.segment_out = nn.Linear(config.segment_hidden, len(config.tags))
         # The scoring path shares the encoder's lower layers and has its own copy of the top ones,
         # so fine-tuning for scoring cannot degrade segmentation (and can be trained on cached states).
-        n_layers = encoder.config.num_hidden_layers
-        if not 0 < config.score_top_layers < n_layers:
-            raise ValueError(f"score_top_layers must be in 1..{n_layers - 1}, got {config.score_top_layers}")
         self.score_top = self._top_layers()
         self.segment_top = self._top_layers() if config.segment_top else None
         self.incitement_head = nn.Sequential(
@@ -335,27 +356,44 @@ class ModClfModel(nn.Module):
         )
 
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Line embeddings for segmentation, one per row."""
+        """Line embeddings for segmentation, one per row (line_embedding_dim wide)."""
+        extra = sorted(self.config.segment_extra_depths)
+        n_layers = len(self.encoder.encoder.layer)
+        depth = n_layers - self.config.score_top_layers if self.segment_top is not None else n_layers
+        below = tuple(d for d in extra if d < depth)
+        if below:
+            *lower, last = self.encoder_states(input_ids, attention_mask, depth, below)
+        else:
+            lower, last = [], self.encoder_states(input_ids, attention_mask, depth)
+        pooled = {d: mean_pool(states, attention_mask) for d, states in zip(below, lower)}
+        if depth in extra:
+            pooled[depth] = mean_pool(last, attention_mask)
         if self.segment_top is not None:
-            return self.top_embed_from_states(self.segment_top, self.shared_states(input_ids, attention_mask), attention_mask)
-        hidden = self.encoder_states(input_ids, attention_mask, len(self.encoder.encoder.layer))
-        return mean_pool(hidden, attention_mask)
+            top = self.top_embed_from_states(self.segment_top, last, attention_mask)
+        else:
+            top = mean_pool(last, attention_mask)
+        return torch.cat([top] + [pooled[d] for d in extra], dim=-1) if extra else top
 
     def shared_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Token states after the encoder layers that segmentation and scoring share."""
         return self.encoder_states(input_ids, attention_mask, len(self.encoder.encoder.layer) - self.config.score_top_layers)
 
-    def encoder_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, n_layers: int) -> torch.Tensor:
-        """Token states after the encoder's first n_layers layers."""
+    def encoder_states(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, n_layers: int, keep: tuple[int, ...] = ()
+    ) -> torch.Tensor | list[torch.Tensor]:
+        """Token states after the encoder's first n_layers layers; with `keep`, the list of the states
+        at those depths (those below n_layers, in order) followed by the last."""
+        keep = tuple(d for d in keep if d < n_layers)
         if _fast_inference(self.encoder) and _plain_bert(self.encoder.config):
-            return bert_layers_inference(self.encoder, input_ids, attention_mask, n_layers)
+            return bert_layers_inference(self.encoder, input_ids, attention_mask, n_layers, keep)
         layers = self.encoder.encoder.layer
         # Run the unmodified encoder forward over its lower layers only (not thread-safe).
         self.encoder.encoder.layer = layers[:n_layers]
         try:
-            return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=bool(keep))
         finally:
             self.encoder.encoder.layer = layers
+        return [out.hidden_states[d] for d in keep] + [out.last_hidden_state] if keep else out.last_hidden_state
 
     @staticmethod
     def top_embed_from_states(top: nn.ModuleList, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

@@ -77,6 +77,7 @@ class TrainConfig:
     off_topic_features: str = "similarity"
     reset_scoring: bool | None = None
     segment_top: bool = True
+    segment_extra_depths: list[int] = dataclasses.field(default_factory=list)
     finetune_batch_pages: int = 8
 
     def __post_init__(self) -> None:
@@ -104,10 +105,15 @@ class TrainConfig:
             "contrast_repeat": self.contrast_repeat >= 1,
             "off_topic_features": self.off_topic_features in ("similarity", "pair"),
             "finetune_batch_pages": self.finetune_batch_pages >= 1,
+            "segment_extra_depths": len(set(self.segment_extra_depths)) == len(self.segment_extra_depths)
+            and all(isinstance(d, int) and d >= 1 for d in self.segment_extra_depths),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ConfigError(f"out-of-range setting(s): {', '.join(f'{b}={getattr(self, b)!r}' for b in bad)}")
+        if self.segment_top and self.segment_extra_depths and self.finetune_minutes > 0:
+            # Stage 2 trains the segmentation top on cached states of one depth only.
+            raise ConfigError("segment_extra_depths cannot be combined with segment_top fine-tuning (finetune_minutes > 0)")
 
 
 @dataclass
@@ -245,7 +251,7 @@ class EmbeddingCache:
         for start in range(0, len(unique), 8192):
             chunks.append(embed_texts(model, tokenizer, unique[start : start + 8192], max_tokens, precision=precision))
             logger.info("cached %d / %d line embeddings", min(start + 8192, len(unique)), len(unique))
-        self.matrix = torch.cat(chunks) if chunks else torch.zeros(0, model.encoder.config.hidden_size)
+        self.matrix = torch.cat(chunks) if chunks else torch.zeros(0, model.line_embedding_dim)
         logger.info("embedding cache: %d texts in %.0f s", len(unique), time.time() - started)
 
     def lookup(self, texts: list[str]) -> torch.Tensor:
@@ -420,6 +426,8 @@ def initial_model(config: TrainConfig):
             for name in ("off_topic_features", "segment_top")
             if getattr(model.config, name) != getattr(config, name)
         }
+        if tuple(config.segment_extra_depths) != model.config.segment_extra_depths:
+            changes["segment_extra_depths"] = tuple(config.segment_extra_depths)
         if changes:
             model = with_config_changes(model, **changes)
         return model, tokenizer
@@ -431,6 +439,7 @@ def initial_model(config: TrainConfig):
         max_line_tokens=config.max_line_tokens,
         off_topic_features=config.off_topic_features,
         segment_top=config.segment_top,
+        segment_extra_depths=tuple(config.segment_extra_depths),
     )
     return build_model(model_config, folder), AutoTokenizer.from_pretrained(str(folder))
 
@@ -439,13 +448,15 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
     """The same model with architecture settings changed; the parts they affect start afresh.
 
     A new off-topic head starts untrained; a new segmentation top starts as a copy of the encoder's
-    top layers (so segmentation behaves exactly as before until it is trained).
+    top layers (so segmentation behaves exactly as before until it is trained); other line-embedding
+    depths give segmentation a new, untrained input layer (train the segmentation heads again).
     """
     logger.info("model changes: %s", ", ".join(f"{k}: {getattr(model.config, k)} -> {v}" for k, v in changes.items()))
     new_model = ModClfModel(dataclasses.replace(model.config, **changes), model.encoder)
     new_model.init_segment_top_from_encoder()
-    fresh_head = "off_topic_features" in changes
-    kept = {k: v for k, v in model.state_dict().items() if not (fresh_head and k.startswith("off_topic_"))}
+    fresh = ("off_topic_",) if "off_topic_features" in changes else ()
+    fresh += ("segment_in.",) if "segment_extra_depths" in changes else ()
+    kept = {k: v for k, v in model.state_dict().items() if not k.startswith(fresh)} if fresh else model.state_dict()
     new_model.load_state_dict(kept, strict=False)
     return new_model
 

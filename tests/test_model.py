@@ -117,3 +117,38 @@ def test_int8_precision_through_the_api(tiny_clf):
     page = tiny_clf.segment("First line of the story.\nSecond line.\nA reader's comment.")
     scores = tiny_clf.score(["A comment."], article="An article.")
     assert len(page.lines) == 3 and 0.0 <= scores[0].incitement <= 1.0
+
+
+@pytest.mark.parametrize("segment_top", [True, False])
+def test_lower_depth_line_embeddings_match_the_module_forward(tiny_encoder_dir, segment_top):
+    """segment_extra_depths: the pooled states of lower layers join the line embedding, the same
+    in the inference forward as in the modules' own forward (which training uses)."""
+    from modclf.model import ModelConfig, build_model, mean_pool
+
+    torch.manual_seed(0)
+    config = ModelConfig(segment_hidden=32, head_hidden=16, segment_top=segment_top, segment_extra_depths=(1,))
+    model = build_model(config, tiny_encoder_dir).eval()
+    texts = ["A short one.", "A much longer comment about the harbour bridge budget and the road closures."]
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder_dir))
+    ids, mask = pad_batch(tokenize(tokenizer, texts, 64), tokenizer.pad_token_id)
+    with torch.inference_mode():
+        fast = model.embed(ids, mask)
+        with plain_forward():
+            slow = model.embed(ids, mask)
+        first_layer = mean_pool(model.encoder_states(ids, mask, 1), mask)
+    hidden = model.encoder.config.hidden_size
+    assert fast.shape == (2, 2 * hidden) == (2, model.line_embedding_dim)
+    torch.testing.assert_close(fast, slow, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(fast[:, hidden:], first_layer, rtol=1e-4, atol=1e-4)
+    # The segmentation input layer reads the wider embedding plus the layout features.
+    assert model.segment_in[0].in_features == 2 * hidden + config.feature_dim
+
+
+def test_line_embedding_depths_must_be_inside_the_encoder(tiny_encoder_dir):
+    from modclf.model import ModelConfig, build_model
+
+    for depths in [(2,), (0,), (1, 1)]:  # the tiny encoder has 2 layers: only depth 1 is below the top
+        with pytest.raises(ValueError, match="segment_extra_depths"):
+            build_model(ModelConfig(segment_hidden=32, head_hidden=16, segment_extra_depths=depths), tiny_encoder_dir)

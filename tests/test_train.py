@@ -166,3 +166,34 @@ def test_training_does_not_emulate_bf16_where_the_cpu_lacks_it(tiny_encoder_dir,
     assert torch.bfloat16 not in entered
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
     assert resolve_precision("auto") == "bf16"  # the patched switch is the one the run reads
+
+
+def test_training_with_lower_depth_line_embeddings_round_trips(tiny_encoder_dir, tmp_path):
+    """A run with segment_extra_depths writes a folder that reloads with the same setting and output;
+    continuing a model without it gives segmentation a fresh, wider input layer."""
+    pages = {"train": [_page(i) for i in range(4)], "dev": [_page(i) for i in range(4, 6)]}
+    config = TrainConfig(init=str(tiny_encoder_dir), output_dir=str(tmp_path / "run"), tasks=["segmentation"],
+                         head_epochs=1, head_batch_pages=2, segment_top=False, segment_extra_depths=[1],
+                         finetune_minutes=0, eval_pages=2)
+    best = train(config, pages)
+    clf = ModClf.from_pretrained(best)
+    assert clf.config.segment_extra_depths == (1,)
+    text = "Headline\nSome article text.\nA comment."
+    again = ModClf.from_pretrained(best).segment(text)
+    assert clf.segment(text).as_dict() == again.as_dict()
+    # A folder without the setting (0.2.0) continued with it: only the segmentation input layer is new.
+    import dataclasses
+
+    from modclf.train import with_config_changes
+
+    old = with_config_changes(clf.model, segment_extra_depths=())
+    assert old.segment_in[0].in_features == clf.model.segment_in[0].in_features - clf.model.encoder.config.hidden_size
+    assert torch.equal(old.segment_out.weight, clf.model.segment_out.weight)
+    assert dataclasses.asdict(old.config)["segment_extra_depths"] == ()
+
+
+def test_lower_depth_line_embeddings_refuse_segmentation_top_fine_tuning():
+    with pytest.raises(ConfigError, match="segment_extra_depths"):
+        TrainConfig(segment_top=True, segment_extra_depths=[3], finetune_minutes=5)
+    with pytest.raises(ConfigError, match="segment_extra_depths"):
+        TrainConfig(segment_extra_depths=[0])
