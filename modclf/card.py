@@ -73,6 +73,9 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
     segmentation_top = (
         "its own fine-tuned copy of the top layer" if config.get("segment_top") else "the encoder's own top layer"
     )
+    if config.get("segment_extra_depths"):
+        depths = ", ".join(str(d) for d in config["segment_extra_depths"])
+        segmentation_top += f", its line embeddings joined by the pooled states after layer(s) {depths}"
     off_topic_head = (
         "an off-topic head on the comment-article cosine and its excess over a bank of typical articles"
         if config.get("off_topic_features") == "similarity"

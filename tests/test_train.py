@@ -181,6 +181,9 @@ def test_training_with_lower_depth_line_embeddings_round_trips(tiny_encoder_dir,
     text = "Headline\nSome article text.\nA comment."
     again = ModClf.from_pretrained(best).segment(text)
     assert clf.segment(text).as_dict() == again.as_dict()
+    from modclf.card import write_model_card
+
+    assert "pooled states after layer(s) 1" in write_model_card(best, ["synthetic"]).read_text()
     # A folder without the setting (0.2.0) continued with it: only the segmentation input layer is new.
     import dataclasses
 
