@@ -66,7 +66,7 @@ def tag_log_probs(model, tokenizer, page: PageInput, precision: str = "fp32") ->
     if not blocks:
         return np.zeros((0, len(model.config.tags)), dtype=np.float32)
     embeddings = embed_texts(model, tokenizer, [b.text for b in blocks], model.config.max_line_tokens, precision)
-    features = torch.from_numpy(page_features(blocks, page.format == "html"))
+    features = torch.from_numpy(page_features(blocks, page.format == "html", model.config.feature_dim))
     with torch.inference_mode():
         logits = model.segment_logits(embeddings.unsqueeze(0), features.unsqueeze(0))[0]
         return torch.log_softmax(logits.float(), dim=-1).numpy()

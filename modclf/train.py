@@ -25,7 +25,7 @@ from torch import nn
 from modclf.config import ConfigError, to_yaml
 from modclf.decode import BODY, BOILERPLATE, COMMENT_BEGIN, COMMENT_INSIDE, viterbi
 from modclf.encode import autocast_context, embed_texts, pad_batch, resolve_precision, tokenize
-from modclf.features import page_features
+from modclf.features import FEATURE_DIM, page_features
 from modclf.metrics import comment_split_accuracy, line_prf
 from modclf.model import ModClfModel, ModelConfig, build_model, load_model, save_model
 from modclf.pages import PageInput
@@ -147,7 +147,7 @@ def page_targets(labels: list[str], comment_index: list[int | None], boundaries_
     return targets
 
 
-def prepare(pages) -> list[SegExample]:
+def prepare(pages, feature_dim: int = FEATURE_DIM) -> list[SegExample]:
     examples = []
     for page in pages:
         is_html = page.format == "html"
@@ -156,8 +156,8 @@ def prepare(pages) -> list[SegExample]:
                 id=page.id,
                 source=page.source,
                 texts=[b.text for b in page.blocks],
-                features=page_features(page.blocks, is_html),
-                text_features=page_features(page.blocks, False) if is_html else None,
+                features=page_features(page.blocks, is_html, feature_dim),
+                text_features=page_features(page.blocks, False, feature_dim) if is_html else None,
                 targets=page_targets(page.labels, page.comment_index, page.boundaries_known),
                 labeled=page,
             )
@@ -536,8 +536,8 @@ def train_segmentation(model, tokenizer, config: TrainConfig, rng, pages, histor
         pages = build_segmentation_data(
             config.data_dir, seed=config.seed, n_synthetic_train=config.n_synthetic_train, n_synthetic_dev=config.n_synthetic_dev
         )
-    train_examples = [e for e in prepare(pages["train"]) if e.texts]
-    dev_examples = [e for e in prepare(pages.get("dev", [])) if e.texts]
+    train_examples = [e for e in prepare(pages["train"], model.config.feature_dim) if e.texts]
+    dev_examples = [e for e in prepare(pages.get("dev", []), model.config.feature_dim) if e.texts]
     if not train_examples:
         raise ConfigError("no training pages: check data_dir")
     dev_rng = random.Random(config.seed + 1)
