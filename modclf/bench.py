@@ -195,13 +195,18 @@ def _matmul_gflops_once(
                 inputs[i] @ w
 
     with torch.inference_mode():
-        for _ in range(3):
-            once()
-        runs, started = 0, time.perf_counter()
-        while runs < 5 or time.perf_counter() - started < seconds:
-            once()
-            runs += 1
-        return flops * runs / (time.perf_counter() - started) / 1e9
+        return flops / _seconds_per_call(once, seconds) / 1e9
+
+
+def _seconds_per_call(once, seconds: float) -> float:
+    """Mean seconds of once() after 3 warm-up calls, over at least 5 calls and `seconds`."""
+    for _ in range(3):
+        once()
+    runs, started = 0, time.perf_counter()
+    while runs < 5 or time.perf_counter() - started < seconds:
+        once()
+        runs += 1
+    return (time.perf_counter() - started) / runs
 
 
 def int8_matmul_gflops(shapes: list[tuple[int, int]], tokens: int = 4096, seconds: float = 1.0, trials: int = 3) -> float:
@@ -220,15 +225,7 @@ def int8_matmul_gflops(shapes: list[tuple[int, int]], tokens: int = 4096, second
             for i, w in packed:
                 torch.ops.quantized.linear_dynamic(inputs[i], w, False)
 
-        best = math.inf
-        for _ in range(trials):
-            for _ in range(3):
-                once()
-            runs, started = 0, time.perf_counter()
-            while runs < 5 or time.perf_counter() - started < seconds:
-                once()
-                runs += 1
-            best = min(best, (time.perf_counter() - started) / runs)
+        best = min(_seconds_per_call(once, seconds) for _ in range(trials))
     flops = sum(2 * tokens * i * o for i, o in shapes)
     return flops / (best + fp32_seconds) / 1e9
 

@@ -20,6 +20,16 @@ needs_released_model = pytest.mark.skipif(
 )
 
 
+def load_training_script(name: str):
+    """A script of training/ (not a package) imported as a module, for tests of its functions."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "training" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def tiny_encoder_dir(tmp_path_factory) -> Path:
     """A 2-layer, 32-wide BERT with the real MiniLM tokenizer, random weights, saved as a folder."""

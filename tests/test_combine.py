@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import torch
-from conftest import REPO
+from conftest import load_training_script
 from transformers import AutoTokenizer
 
 from modclf import ModClf
 from modclf.model import ModelConfig, build_model, save_model
-
-
-def _combine_module():
-    spec = importlib.util.spec_from_file_location("combine", REPO / "training" / "combine.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _folders(tiny_encoder_dir, tmp_path, perturb_encoder=False):
@@ -38,7 +29,7 @@ def _folders(tiny_encoder_dir, tmp_path, perturb_encoder=False):
 
 def test_combined_model_segments_like_one_and_scores_like_the_other(tiny_encoder_dir, tmp_path):
     seg_dir, scoring_dir = _folders(tiny_encoder_dir, tmp_path)
-    model, tokenizer = _combine_module().combine(seg_dir, scoring_dir, version="1.1.0")
+    model, tokenizer = load_training_script("combine").combine(seg_dir, scoring_dir, version="1.1.0")
     save_model(model, tokenizer, tmp_path / "combined")
     combined = ModClf.from_pretrained(tmp_path / "combined")
     seg, scoring = ModClf.from_pretrained(seg_dir), ModClf.from_pretrained(scoring_dir)
@@ -56,4 +47,4 @@ def test_combined_model_segments_like_one_and_scores_like_the_other(tiny_encoder
 def test_combine_refuses_different_encoders(tiny_encoder_dir, tmp_path):
     seg_dir, scoring_dir = _folders(tiny_encoder_dir, tmp_path, perturb_encoder=True)
     with pytest.raises(ValueError, match="encoders .* differ"):
-        _combine_module().combine(seg_dir, scoring_dir)
+        load_training_script("combine").combine(seg_dir, scoring_dir)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, SEED_PAGE, needs_released_model
+from conftest import REPO, SEED_PAGE, load_training_script, needs_released_model
 
 from modclf import ModClf
 
@@ -103,21 +103,13 @@ def test_comment_without_article_has_no_off_topic(released):
     assert score.off_topic is None and 0.0 <= score.incitement <= 1.0
 
 
-def _load_modern_pages_script():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("modern_pages", REPO / "training" / "modern_pages.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @needs_released_model
 @pytest.mark.skipif(not SEED_PAGE.exists(), reason=f"seed page not found at {SEED_PAGE}")
 def test_modern_page_labels_fit_the_pages_and_find_the_known_faults(released):
     """training/modern_pages.py's hand labels: one per line, consistent with the checks above, and
     the released model makes no more mistakes on the seed page than the two the xfail names."""
-    modern_pages = _load_modern_pages_script()
+    modern_pages = load_training_script("modern_pages")
     for name, (path, spec) in modern_pages.PAGES.items():
         source_lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         expected = modern_pages.expected_lines(spec)

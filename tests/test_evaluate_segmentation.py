@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 
-from conftest import REPO
+from conftest import load_training_script
 
 from modclf.pages import text_blocks
 from modclf.sources.types import LabeledPage
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("evaluate_segmentation", REPO / "training" / "evaluate_segmentation.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _page(i: int) -> LabeledPage:
@@ -30,7 +22,7 @@ def _page(i: int) -> LabeledPage:
 
 
 def test_error_dump_lists_exactly_the_mislabelled_lines(tiny_clf):
-    evaluate = _load_script().evaluate
+    evaluate = load_training_script("evaluate_segmentation").evaluate
     pages = [_page(i) for i in range(3)]
     errors = io.StringIO()
     result = evaluate(tiny_clf, pages, with_trafilatura=False, errors=errors)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA_DIR, RELEASED_MODEL, REPO, needs_data, needs_released_model
+from conftest import DATA_DIR, RELEASED_MODEL, REPO, load_training_script, needs_data, needs_released_model
 from sklearn.metrics import roc_auc_score
 
 from modclf.errors import ConfigError
@@ -142,16 +141,10 @@ def test_the_released_model_card_meets_the_floors():
         assert floors.check(section, measured[section], require_all=False) == []
 
 
-def _load_release_script():
-    spec = importlib.util.spec_from_file_location("release", REPO / "training" / "release.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @needs_data
 def test_release_refuses_a_model_below_the_floors():
-    release = _load_release_script()
+    release = load_training_script("release")
     if data_fingerprint(DATA_DIR) != load_floors().data_fingerprint:
         pytest.skip("the data differs from the one the floors were measured on")
     weak = {"lines": {"body": {"f1": 0.5}, "comment": {"f1": 0.99}, "boilerplate": {"f1": 0.99}}}
