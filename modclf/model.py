@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 MODEL_CONFIG_FILE = "modclf_config.json"
 OFF_TOPIC_SIMILARITY_FEATURES = 2  # cosine to the article, and that cosine minus the background
 WEIGHTS_FILE = "model.safetensors"
+# State-dict prefixes of the segmentation heads (trained on frozen line embeddings), and of the
+# whole segmentation path (with segmentation's own top layers, where a model has them).
+SEGMENTATION_HEADS = ("segment_in.", "segment_rnn.", "segment_out.")
+SEGMENTATION_PATH = SEGMENTATION_HEADS + ("segment_top.",)
 ENCODER_DIR = "encoder"
 
 
@@ -235,12 +239,12 @@ def _attention(query, key, value, attention_mask: torch.Tensor, heads: int) -> t
 
 def bert_layers_inference(
     encoder: nn.Module, input_ids, attention_mask, n_layers: int, keep: tuple[int, ...] = ()
-) -> torch.Tensor | list[torch.Tensor]:
-    """Token states after the first n_layers of a Hugging Face BERT encoder, for inference.
+) -> list[torch.Tensor]:
+    """Token states at the depths in `keep` (below n_layers), then after the first n_layers, of a
+    Hugging Face BERT encoder, for inference.
 
     The same maths as the model's own forward (tests/test_model.py compares them), without its
     per-call mask building and module plumbing, and with query, key and value as one matmul.
-    With `keep` (depths below n_layers), the list of the states at those depths, then the last.
     """
     states = encoder.embeddings(input_ids=input_ids)
     heads = encoder.config.num_attention_heads
@@ -259,7 +263,7 @@ def bert_layers_inference(
             inner = ffn_in.intermediate_act_fn(inner)
         ffn = _linear(layer, "ffn_out", inner, (ffn_out.dense.weight,), (ffn_out.dense.bias,), int8_ok=False)
         states = ffn_out.LayerNorm(states + ffn)
-    return kept + [states] if keep else states
+    return kept + [states]
 
 
 def transformer_layer_inference(layer: nn.TransformerEncoderLayer, states, attention_mask) -> torch.Tensor:
@@ -361,10 +365,7 @@ class ModClfModel(nn.Module):
         n_layers = len(self.encoder.encoder.layer)
         depth = n_layers - self.config.score_top_layers if self.segment_top is not None else n_layers
         below = tuple(d for d in extra if d < depth)
-        if below:
-            *lower, last = self.encoder_states(input_ids, attention_mask, depth, below)
-        else:
-            lower, last = [], self.encoder_states(input_ids, attention_mask, depth)
+        *lower, last = self.encoder_states_at(input_ids, attention_mask, depth, below)
         pooled = {d: mean_pool(states, attention_mask) for d, states in zip(below, lower)}
         if depth in extra:
             pooled[depth] = mean_pool(last, attention_mask)
@@ -378,11 +379,15 @@ class ModClfModel(nn.Module):
         """Token states after the encoder layers that segmentation and scoring share."""
         return self.encoder_states(input_ids, attention_mask, len(self.encoder.encoder.layer) - self.config.score_top_layers)
 
-    def encoder_states(
+    def encoder_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, n_layers: int) -> torch.Tensor:
+        """Token states after the encoder's first n_layers layers."""
+        return self.encoder_states_at(input_ids, attention_mask, n_layers)[-1]
+
+    def encoder_states_at(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, n_layers: int, keep: tuple[int, ...] = ()
-    ) -> torch.Tensor | list[torch.Tensor]:
-        """Token states after the encoder's first n_layers layers; with `keep`, the list of the states
-        at those depths (those below n_layers, in order) followed by the last."""
+    ) -> list[torch.Tensor]:
+        """Token states at the depths in `keep` (those below n_layers, in order), then after the
+        encoder's first n_layers layers: one encoder pass for all of them."""
         keep = tuple(d for d in keep if d < n_layers)
         if _fast_inference(self.encoder) and _plain_bert(self.encoder.config):
             return bert_layers_inference(self.encoder, input_ids, attention_mask, n_layers, keep)
@@ -393,7 +398,7 @@ class ModClfModel(nn.Module):
             out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=bool(keep))
         finally:
             self.encoder.encoder.layer = layers
-        return [out.hidden_states[d] for d in keep] + [out.last_hidden_state] if keep else out.last_hidden_state
+        return [out.hidden_states[d] for d in keep] + [out.last_hidden_state]
 
     @staticmethod
     def top_embed_from_states(top: nn.ModuleList, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

@@ -27,7 +27,7 @@ from modclf.decode import BODY, BOILERPLATE, COMMENT_BEGIN, COMMENT_INSIDE, vite
 from modclf.encode import autocast_context, embed_texts, pad_batch, resolve_precision, tokenize
 from modclf.features import FEATURE_DIM, page_features
 from modclf.metrics import comment_split_accuracy, line_prf
-from modclf.model import ModClfModel, ModelConfig, build_model, load_model, save_model
+from modclf.model import SEGMENTATION_HEADS, ModClfModel, ModelConfig, build_model, load_model, save_model
 from modclf.pages import PageInput
 from modclf.segment import tags_to_page
 
@@ -311,7 +311,7 @@ def finetune_top(model, tokenizer, sampler: PageSampler, config: TrainConfig, rn
     cache = StateCache(model, tokenizer, config.max_line_tokens)
     cache.add_texts([t for e in sampler.real + sampler.synthetic for t in e.texts])
     top_params = list(model.segment_top.parameters())
-    head_params = [p for n, p in model.named_parameters() if n.startswith(("segment_in.", "segment_rnn.", "segment_out."))]
+    head_params = [p for n, p in model.named_parameters() if n.startswith(SEGMENTATION_HEADS)]
     optimizer = torch.optim.AdamW(
         [{"params": top_params, "lr": config.encoder_lr}, {"params": head_params, "lr": config.finetune_head_lr}],
         weight_decay=0.01,
@@ -456,7 +456,7 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
     new_model.init_segment_top_from_encoder()
     fresh = ("off_topic_",) if "off_topic_features" in changes else ()
     fresh += ("segment_in.",) if "segment_extra_depths" in changes else ()
-    kept = {k: v for k, v in model.state_dict().items() if not k.startswith(fresh)} if fresh else model.state_dict()
+    kept = {k: v for k, v in model.state_dict().items() if not k.startswith(fresh)}
     new_model.load_state_dict(kept, strict=False)
     return new_model
 

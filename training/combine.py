@@ -19,9 +19,8 @@ from pathlib import Path
 
 import torch
 
-from modclf.model import ModClfModel, load_model, save_model
+from modclf.model import SEGMENTATION_PATH, ModClfModel, load_model, save_model
 
-SEGMENTATION_PREFIXES = ("segment_in.", "segment_rnn.", "segment_out.", "segment_top.")
 SEGMENTATION_SETTINGS = (
     "tags", "feature_dim", "max_line_tokens", "segment_hidden", "segment_layers", "segment_top", "segment_extra_depths",
 )
@@ -50,8 +49,8 @@ def combine(segmentation_folder: str | Path, scoring_folder: str | Path, name: s
     changes = {k: getattr(segmentation.config, k) for k in SEGMENTATION_SETTINGS}
     changes.update({k: v for k, v in (("name", name), ("version", version)) if v is not None})
     model = ModClfModel(dataclasses.replace(scoring.config, **changes), scoring.encoder)
-    state = {k: v for k, v in scoring.state_dict().items() if not k.startswith(SEGMENTATION_PREFIXES)}
-    state.update({k: v for k, v in segmentation.state_dict().items() if k.startswith(SEGMENTATION_PREFIXES)})
+    state = {k: v for k, v in scoring.state_dict().items() if not k.startswith(SEGMENTATION_PATH)}
+    state.update({k: v for k, v in segmentation.state_dict().items() if k.startswith(SEGMENTATION_PATH)})
     result = model.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:
         raise ValueError(f"combined weights do not fit (missing {result.missing_keys[:5]}, "
