@@ -75,6 +75,9 @@ class ModelConfig:
         default_factory=lambda: {"incitement": [1.0, 0.0], "off_topic": [1.0, 0.0]}
     )
     versions: dict = field(default_factory=dict)  # modclf, transformers, torch at save time
+    # The pretrained encoder the model starts from (modclf.base.describe): its package and version, or
+    # its folder, and the sha256 of its weights. A folder stores only the weights that differ from it.
+    base: dict | None = None
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -498,7 +501,13 @@ def build_model(config: ModelConfig, encoder_path: str | Path) -> ModClfModel:
     """A model whose encoder starts from a pretrained folder (heads randomly initialised)."""
     from transformers import AutoModel
 
+    from modclf import base
+
     encoder = AutoModel.from_pretrained(str(encoder_path))
+    try:
+        config = dataclasses.replace(config, base=base.describe(encoder_path))
+    except ModelLoadError:  # an encoder folder without a weights file we know: saved in full
+        config = dataclasses.replace(config, base=None)
     model = ModClfModel(config, encoder)
     # Task top layers start as the pretrained top layers, so both paths start as all-MiniLM-L6-v2.
     model.init_score_top_from_encoder()
@@ -506,18 +515,52 @@ def build_model(config: ModelConfig, encoder_path: str | Path) -> ModClfModel:
     return model
 
 
+def _base_encoder_state(model: ModClfModel) -> tuple[dict | None, dict]:
+    """(base entry, base encoder state dict) to save `model` against: its own base, else the default
+    base package where installed (0.2.0 folders named none); (None, {}) when there is neither."""
+    from transformers import AutoModel
+
+    from modclf import base
+
+    entry = model.config.base
+    try:
+        if entry is None:
+            entry = base.describe(base.package_folder(base.DEFAULT_BASE_PACKAGE))
+        folder = base.resolve(entry, "this model")
+    except (ImportError, ModelLoadError) as exc:
+        logger.info("saving the whole encoder: its base is not available (%s)", exc)
+        return None, {}
+    return entry, AutoModel.from_pretrained(str(folder)).state_dict()
+
+
 def save_model(model: ModClfModel, tokenizer, folder: str | Path, dtype: torch.dtype = torch.float16) -> None:
-    """Write weights (safetensors, `dtype`), encoder config, tokenizer and the modclf config."""
+    """Write the weights that differ from the base encoder (safetensors, `dtype`) and the modclf config.
+
+    An encoder tensor equal to its base's in `dtype` is not stored: loading takes it from the base
+    (checked by hash). Where no encoder tensor equals the base, the folder stores the whole model with
+    the encoder's config and tokenizer in `encoder/`, as 0.2.0 folders do.
+    """
     from safetensors.torch import save_file
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    model.config.versions = version_stamps()
-    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
+    entry, base_state = _base_encoder_state(model)
+    state = {}
+    from_base = 0
+    for key, value in model.state_dict().items():
+        value = value.detach().to("cpu", dtype).contiguous()
+        base_value = base_state.get(key.removeprefix("encoder.")) if key.startswith("encoder.") else None
+        if base_value is not None and base_value.shape == value.shape and torch.equal(base_value.to(dtype), value):
+            from_base += 1
+            continue
+        state[key] = value
+    config = dataclasses.replace(model.config, versions=version_stamps(), base=entry if from_base else None)
+    model.config.versions, model.config.base = config.versions, config.base
     save_file(state, str(folder / WEIGHTS_FILE), metadata={"format": "pt", "modclf": __version__})
-    model.encoder.config.save_pretrained(str(folder / ENCODER_DIR))
-    tokenizer.save_pretrained(str(folder / ENCODER_DIR))
-    (folder / MODEL_CONFIG_FILE).write_text(json.dumps(model.config.to_dict(), indent=2) + "\n")
+    if config.base is None:
+        model.encoder.config.save_pretrained(str(folder / ENCODER_DIR))
+        tokenizer.save_pretrained(str(folder / ENCODER_DIR))
+    (folder / MODEL_CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n")
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -529,12 +572,19 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 
 def load_model(folder: str | Path):
-    """Rebuild (model, tokenizer) from a folder written by save_model; weights come back as float32."""
+    """Rebuild (model, tokenizer) from a folder written by save_model; weights come back as float32.
+
+    A folder that names a base encoder takes the weights it does not store, the encoder config and
+    the tokenizer from that base (ModelLoadError, saying what to install, when it is missing or its
+    weights' hash differs); a folder with an `encoder/` config (0.2.0 and older) stores them all.
+    """
     from safetensors.torch import load_file
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
+    from modclf import base
+
     folder = Path(folder)
-    missing = [p for p in (MODEL_CONFIG_FILE, WEIGHTS_FILE, ENCODER_DIR) if not (folder / p).exists()]
+    missing = [p for p in (MODEL_CONFIG_FILE, WEIGHTS_FILE) if not (folder / p).exists()]
     if missing:
         raise ModelLoadError(
             f"{folder} is not a modclf model folder (missing {', '.join(missing)}); "
@@ -550,14 +600,24 @@ def load_model(folder: str | Path):
             f"{folder} was saved by modclf {saved_with}, newer than this modclf {__version__}; upgrade modclf",
             stacklevel=2,
         )
-    encoder_config = AutoConfig.from_pretrained(str(folder / ENCODER_DIR))
-    encoder = AutoModel.from_config(encoder_config)
+    if config.base is not None:
+        encoder_folder = base.resolve(config.base, folder)
+        encoder = AutoModel.from_pretrained(str(encoder_folder))
+    elif (folder / ENCODER_DIR).exists():
+        encoder_folder = folder / ENCODER_DIR
+        encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(encoder_folder)))
+    else:
+        raise ModelLoadError(f"{folder} names no base encoder and has no {ENCODER_DIR}/ folder")
     model = ModClfModel(config, encoder)
     state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
     result = model.load_state_dict(state, strict=False)
-    # Position ids are buffers that some transformers versions save and others do not.
+    # Position ids are buffers that some transformers versions save and others do not; encoder
+    # weights a based folder does not store are the base's, loaded above.
     unexpected = [k for k in result.unexpected_keys if not k.endswith("position_ids")]
-    missing_keys = [k for k in result.missing_keys if not k.endswith("position_ids")]
+    missing_keys = [
+        k for k in result.missing_keys
+        if not k.endswith("position_ids") and not (config.base is not None and k.startswith("encoder."))
+    ]
     if missing_keys and all(k.startswith("score_top.") for k in missing_keys):
         # A segmentation-only checkpoint: the scoring path starts as a copy of the encoder top.
         logger.warning("%s has no scoring layers; initialising them from the encoder", folder)
@@ -568,6 +628,7 @@ def load_model(folder: str | Path):
             f"{folder / WEIGHTS_FILE} does not match the model definition "
             f"(missing {missing_keys[:5]}, unexpected {unexpected[:5]})"
         )
-    tokenizer = AutoTokenizer.from_pretrained(str(folder / ENCODER_DIR))
+    tokenizer_folder = folder / ENCODER_DIR if (folder / ENCODER_DIR / "tokenizer_config.json").exists() else encoder_folder
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_folder))
     model.eval()
     return model, tokenizer
