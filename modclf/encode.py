@@ -23,11 +23,15 @@ def resolve_precision(precision: str) -> str:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     if precision != "auto":
         return precision
+    return "bf16" if native_bf16() else "fp32"
+
+
+def native_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX512-BF16/AMX, as oneDNN reports it)."""
     try:
-        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # a private torch helper: absent means "don't know"
-        native = False
-    return "bf16" if native else "fp32"
+        return False
 
 
 def autocast_context(precision: str):

@@ -126,12 +126,23 @@ def scoring_metrics(result: dict) -> dict[str, float]:
 
 
 def release_metrics(metrics: dict) -> dict[str, dict[str, float]]:
-    """A model folder's metrics.json as flat metric names per floors section."""
+    """A model folder's metrics.json as flat metric names per floors section.
+
+    Folders written by the release gate (0.3.0 on) hold flat names already; older ones nest them."""
+    segmentation = metrics.get("segmentation_dev") or {}
+    if "lines" in segmentation:
+        segmentation = segmentation_metrics(segmentation)
     scoring = {}
     for key, prefix in (("scoring_test", "test"), ("scoring_leave_one_source_out", "loso")):
-        for name, m in (metrics.get(key) or {}).items():
-            scoring[f"{prefix}/{name}/roc_auc"] = m["roc_auc"]
-    return {"segmentation": segmentation_metrics(metrics.get("segmentation_dev") or {}), "scoring": scoring}
+        section = metrics.get(key) or {}
+        if isinstance(section, list):  # rows of training/evaluate_scoring.py
+            section = {f"{r['label']}/{r['set']}": r["model"] for r in section}
+        for name, value in section.items():
+            if isinstance(value, dict):
+                scoring[f"{prefix}/{name}/roc_auc"] = value["roc_auc"]
+            else:
+                scoring[name] = value
+    return {"segmentation": segmentation, "scoring": scoring}
 
 
 def gate(

@@ -56,7 +56,7 @@ def test_round_trip_gives_identical_outputs(tiny_clf, tmp_path):
     assert outputs(first) == outputs(second)
     # Against the in-memory model: only the fp16 rounding of the stored heads differs.
     tiny_clf.precision = "fp32"
-    (labels, scores), (labels_loaded, scores_loaded) = outputs(tiny_clf), outputs(first)
+    (_, scores), (_, scores_loaded) = outputs(tiny_clf), outputs(first)
     for (a, b), (c, d) in zip(scores, scores_loaded):
         assert abs(a - c) < 1e-3 and abs(b - d) < 1e-3
 

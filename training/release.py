@@ -1,77 +1,465 @@
-"""Turn a training run's best/ folder into a released model under models/ (fp16, model card).
+"""The release gate: evaluate a candidate next to the released model on the same dev data, in one
+run, and write a new release only when the candidate is no worse on any quality floor and better on
+what the release is for.
 
-    python training/release.py runs/modclf-base/best models/modclf-base \
-        --metrics runs/eval_segmentation.json --sources dragnet readability cleaneval sfu synthetic
+    python training/release.py runs/candidate --improves line_f1/body token_f1/modclf content-only \\
+        --sources dragnet readability cleaneval sfu synthetic gab edos implicit_hate semeval news_pairs contrast
+
+What it measures, for both models (fp32) on the same items:
+- segmentation on every dev page (line F1 per label, for all / real / synthetic pages; exact comment
+  splitting; token F1 next to trafilatura on the HTML pages);
+- scoring on every test split (ROC-AUC and calibrated ECE per source) and the default policy
+  (configs/policy.yaml): `review` / `remove` false-positive rates on ordinary news comments, and the
+  share of the contrast set's threats that reach `review` or `remove`;
+- the candidate at the reduced precisions this CPU runs natively (int8; bf16 where native), against
+  its own fp32 numbers, stored in the folder for `--precision auto`.
+
+Each difference (candidate - released) gets a 95% bootstrap interval, the same resamples for both
+models (pages; comment groups for scoring). Refused when: a measured number breaks a floor in
+configs/quality_floors.yaml; or the candidate is worse than the released model beyond the noise
+(the interval lies wholly on the worse side) on any floor metric, calibration or policy rate; or a
+metric named in --improves is not better beyond the noise. On a pass it writes the folder (only the
+weights training changed), version bumped, with metrics.json and a model card, and prints the
+commit message that names the measured gain. Commit the folder in one commit.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import random
 import shutil
+import statistics
 import sys
+import time
+from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+import torch
+
 from modclf import ModClf
-from modclf.card import write_model_card
-from modclf.quality import gate, scoring_metrics, segmentation_metrics
+from modclf.metrics import comment_groups, page_texts, token_f1
+from modclf.quality import data_fingerprint, load_floors
+from modclf.segment import LABELS
 from modclf.sources import resolve_data_dir
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_precision import TOLERANCE, score_examples  # noqa: E402
+from evaluate_scoring import bootstrap_weights, weighted_roc_auc  # noqa: E402
+from evaluate_segmentation import trafilatura_texts  # noqa: E402
 
-def floor_failures(metrics: dict, data_dir=None) -> list[str]:
-    """Broken quality floors among evaluation results (segmentation or scoring JSON, by their keys)."""
-    failures = []
-    for name, result in metrics.items():
-        if "lines" in result:
-            section, measured = "segmentation", segmentation_metrics(result)
-        elif "in_distribution" in result:
-            section, measured = "scoring", scoring_metrics(result)
-        else:
+logger = logging.getLogger("release")
+
+SEGMENTATION_TOLERANCE = 0.002  # the largest |line F1 change| a reduced precision may cause
+TOKEN_MEASURES = ("content-only", "content+comments")
+# Parts of a model that the scoring path reads: when they are unchanged, so are its LOSO numbers.
+SCORING_PREFIXES = ("score_top.", "incitement_head.", "off_topic_head.", "off_topic_bank")
+
+
+def lower_is_better(name: str) -> bool:
+    return "fpr" in name or "/ece" in name
+
+
+# ----------------------------------------------------------------------------- segmentation
+
+
+def segment_pages(models: dict[str, ModClf], pages, with_trafilatura: bool = True) -> dict:
+    """Per-page count vectors for every model, plus trafilatura's token F1 (model-independent).
+
+    counts[model]: (pages, columns) array; columns tp/fp/fn per label, then exact comments found,
+    gold comments, page fully right, comment pages, then token F1 content-only and content+comments
+    (NaN where the page has no gold text). Pages whose line count differs are dropped for all."""
+    rows: dict[str, list] = defaultdict(list)
+    predictions: dict[str, list] = defaultdict(list)
+    kept, traf = [], []
+    started = time.time()
+    for n, page in enumerate(pages, 1):
+        results = {name: clf.segment(page.raw, fmt=page.format) for name, clf in models.items()}
+        if any(len(r.lines) != len(page.labels) for r in results.values()):
+            logger.warning("%s: line count differs from its labels; skipped for every model", page.id)
             continue
-        status, messages = gate(section, measured, resolve_data_dir(data_dir), require_all=False)
-        failures += [f"{name}: {m}" for m in messages if status == "fail"]
-        if status == "other-data":
-            print(f"release: {name}: {messages[0]}", file=sys.stderr)
-    return failures
+        kept.append(page)
+        has_text = page.format == "html" and page.gold_body is not None
+        gold_all = (page.gold_body + "\n" + (page.gold_comments or "")).strip() if has_text else ""
+        for name, result in results.items():
+            labels = [line.label for line in result.lines]
+            predictions[name].append(labels)
+            row = []
+            for label in LABELS:
+                row += [sum(g == label and p == label for g, p in zip(page.labels, labels)),
+                        sum(g != label and p == label for g, p in zip(page.labels, labels)),
+                        sum(g == label and p != label for g, p in zip(page.labels, labels))]
+            if page.boundaries_known:
+                gold, found = comment_groups(page.comment_index), comment_groups([x.comment for x in result.lines])
+                row += [len(gold & found), len(gold), float(gold == found), 1.0]
+            else:
+                row += [0, 0, 0, 0]
+            if has_text:
+                body, everything = page_texts(result)
+                row += [token_f1(page.gold_body, body)["f1"], token_f1(gold_all, everything)["f1"]]
+            else:
+                row += [np.nan, np.nan]
+            rows[name].append(row)
+        if has_text and with_trafilatura:
+            with_comments, without = trafilatura_texts(page.raw)
+            traf.append({"trafilatura content-only": token_f1(page.gold_body, with_comments)["f1"],
+                         "trafilatura content+comments": token_f1(gold_all, with_comments)["f1"],
+                         "trafilatura(include_comments=False) content-only": token_f1(page.gold_body, without)["f1"]})
+        if n % 50 == 0:
+            logger.info("segmented %d / %d pages (%.0f s)", n, len(pages), time.time() - started)
+    return {
+        "pages": kept,
+        "counts": {name: np.array(r, dtype=float) for name, r in rows.items()},
+        "predictions": dict(predictions),
+        "trafilatura": {k: statistics.fmean(t[k] for t in traf) for k in traf[0]} if traf else {},
+    }
 
 
-def main() -> None:
+def segmentation_values(counts: np.ndarray, weights: np.ndarray, real: np.ndarray) -> dict[str, np.ndarray]:
+    """Metric name -> one value per row of `weights` (page multiplicities) from per-page counts."""
+    out = {}
+    for subset, mask in (("", np.ones(len(real), bool)), ("_real", real), ("_synthetic", ~real)):
+        if not mask.any():
+            continue
+        sums = (weights * mask) @ np.nan_to_num(counts)
+        for i, label in enumerate(LABELS):
+            tp, fp, fn = sums[:, 3 * i], sums[:, 3 * i + 1], sums[:, 3 * i + 2]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[f"line_f1{subset}/{label}"] = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    sums = weights @ np.nan_to_num(counts)
+    c = 3 * len(LABELS)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["comment_split/comment_recall_exact"] = sums[:, c] / sums[:, c + 1]
+        out["comment_split/page_exact"] = sums[:, c + 2] / sums[:, c + 3]
+        for j, measure in enumerate(TOKEN_MEASURES):
+            values = counts[:, c + 4 + j]
+            has = ~np.isnan(values)
+            out[f"token_f1/modclf {measure}"] = (weights @ np.where(has, values, 0.0)) / (weights @ has)
+    return out
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+def weighted_ece(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, bins: int = 15) -> np.ndarray:
+    """Expected calibration error (equal-width bins) per row of `weights` (item multiplicities)."""
+    index = np.clip(np.digitize(probs, np.linspace(0, 1, bins + 1)[1:-1]), 0, bins - 1)
+    onehot = np.eye(bins)[index]
+    gap = weights @ (onehot * labels[:, None]) - weights @ (onehot * probs[:, None])
+    return np.abs(gap).sum(1) / weights.sum(1)
+
+
+def scoring_sets(test) -> list[tuple[str, list[int], str]]:
+    """(metric prefix, example indices, label) per test set, as quality_floors names them."""
+    sets = defaultdict(list)
+    for i, ex in enumerate(test):
+        for label in ("incitement", "off_topic"):
+            if getattr(ex, label) is not None and (label == "incitement" or ex.article):
+                sets[(label, ex.source)].append(i)
+    return [(f"test/{label}/{source}", index, label) for (label, source), index in sorted(sets.items())]
+
+
+def scoring_values(scores: list, test, weights: dict, policy) -> dict[str, np.ndarray]:
+    """Metric name -> value per bootstrap row (row 0 of each weight matrix is the full sample)."""
+    out = {}
+    for prefix, index, label in scoring_sets(test):
+        column = 0 if label == "incitement" else 1
+        probs = np.array([scores[i][column] for i in index], dtype=float)
+        labels = np.array([float(getattr(test[i], label)) for i in index]) >= 0.5
+        w = weights[prefix]
+        out[f"{prefix}/roc_auc"] = weighted_roc_auc(probs, labels, w)
+        out[f"{prefix}/ece"] = weighted_ece(probs, labels.astype(float), w)
+    thresholds = policy.thresholds["incitement"]
+    ordinary = weights["ordinary"]
+    probs = np.array([scores[i][0] for i in weights["ordinary_index"]], dtype=float)
+    for decision in ("review", "remove"):
+        limit = getattr(thresholds, decision)
+        hits = probs >= limit if limit is not None else np.zeros(len(probs), bool)
+        out[f"policy/{decision}_fpr"] = (ordinary @ hits) / ordinary.sum(1)
+    threats = weights["threats"]
+    probs = np.array([scores[i][0] for i in weights["threats_index"]], dtype=float)
+    review = thresholds.review if thresholds.review is not None else thresholds.remove
+    for name, limit in (("review_or_remove", review), ("remove", thresholds.remove)):
+        hits = probs >= limit if limit is not None else np.zeros(len(probs), bool)
+        out[f"policy/threats_{name}_recall"] = (threats @ hits) / threats.sum(1)
+    out["remove_fpr/ordinary_news_comments"] = out["policy/remove_fpr"]
+    return out
+
+
+def scoring_weights(test, n_boot: int, seed: int) -> dict:
+    """Cluster-bootstrap weights per test set (row 0 = the sample itself), shared by both models."""
+    def with_point(groups):
+        return np.vstack([np.ones(len(groups)), bootstrap_weights(groups, n_boot, seed)])
+
+    weights = {prefix: with_point([test[i].group for i in index]) for prefix, index, _ in scoring_sets(test)}
+    seen, ordinary = set(), []
+    for i, ex in enumerate(test):  # the on-topic comments of news pages, each text once
+        if ex.source == "news_pairs" and ex.meta.get("pair") == "own" and ex.text not in seen:
+            seen.add(ex.text)
+            ordinary.append(i)
+    threats = [i for i, ex in enumerate(test) if ex.source == "contrast" and (ex.incitement or 0) >= 0.5]
+    weights.update(ordinary_index=ordinary, ordinary=with_point([test[i].group for i in ordinary]),
+                   threats_index=threats, threats=with_point([test[i].group for i in threats]))
+    return weights
+
+
+# ----------------------------------------------------------------------------- the gate
+
+
+def compare(values: dict[str, dict[str, np.ndarray]], candidate: str, released: str) -> dict[str, dict]:
+    """Per metric: both point values (row 0) and the 95% interval of candidate - released."""
+    rows = {}
+    for name, cand in values[candidate].items():
+        rel = values[released].get(name)
+        if rel is None:
+            continue
+        diff = cand[1:] - rel[1:]
+        diff = diff[~np.isnan(diff)]
+        ci = [float(np.percentile(diff, 2.5)), float(np.percentile(diff, 97.5))] if len(diff) else None
+        rows[name] = {"candidate": float(cand[0]), "released": float(rel[0]), "delta": float(cand[0] - rel[0]),
+                      "delta_ci": ci, "lower_is_better": lower_is_better(name)}
+    return rows
+
+
+def decide(rows: dict[str, dict], floors, improves: list[str], floors_bind: bool) -> list[str]:
+    """The reasons to refuse (empty = release). See the module docstring for the rules."""
+    reasons = []
+    if floors_bind:
+        measured = {name: row["candidate"] for name, row in rows.items()}
+        for section in ("segmentation", "scoring"):
+            reasons += floors.check(section, measured, require_all=False)
+    guarded = set()
+    for section in ("segmentation", "scoring"):
+        bounds = floors.sections.get(section)
+        if bounds:
+            guarded |= set(bounds.at_least) | set(bounds.at_most)
+    for name, row in rows.items():
+        if not (name in guarded or name.startswith("policy/") or name.endswith("/ece")) or row["delta_ci"] is None:
+            continue
+        low, high = row["delta_ci"]
+        worse = low > 0 if row["lower_is_better"] else high < 0
+        if worse:
+            reasons.append(f"{name}: worse than the released model beyond the noise "
+                           f"({row['released']:.4f} -> {row['candidate']:.4f}, 95% interval of the change {low:+.4f}..{high:+.4f})")
+    for name in improves:
+        row = rows.get(name)
+        if row is None:
+            reasons.append(f"--improves {name}: not measured; measured names: {', '.join(sorted(rows))}")
+            continue
+        low, high = row["delta_ci"] or (0.0, 0.0)
+        better = high < 0 if row["lower_is_better"] else low > 0
+        if not better:
+            reasons.append(f"{name}: not better beyond the noise ({row['released']:.4f} -> {row['candidate']:.4f}, "
+                           f"95% interval of the change {low:+.4f}..{high:+.4f})")
+    return reasons
+
+
+def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> dict:
+    """The candidate at each reduced precision this CPU runs natively, against its own fp32 numbers."""
+    from modclf.encode import native_bf16
+    from modclf.metrics import line_prf
+    from modclf.model import int8_available
+
+    reduced = (["int8"] if int8_available() else []) + (["bf16"] if native_bf16() else [])
+    out = {}
+    sets = scoring_sets(test)
+    for precision in reduced:
+        started = time.time()
+        scores = score_examples(clf, test, precision)
+        deltas = {}
+        for prefix, index, label in sets:
+            column = 0 if label == "incitement" else 1
+            labels = np.array([float(getattr(test[i], label)) for i in index]) >= 0.5
+            auc = [weighted_roc_auc(np.array([s[i][column] for i in index]), labels)[0] for s in (fp32_scores, scores)]
+            deltas[f"{prefix}/roc_auc"] = float(auc[1] - auc[0])
+        clf.precision = precision
+        predicted = [[line.label for line in clf.segment(p.raw, fmt=p.format).lines] for p in pages]
+        gold = [p.labels for p in pages]
+        f1 = {k: v["f1"] for k, v in line_prf(gold, predicted).items()}
+        f1_fp32 = {k: v["f1"] for k, v in line_prf(gold, fp32_predictions).items()}
+        line_deltas = {f"line_f1/{k}": f1[k] - f1_fp32[k] for k in f1}
+        worst_auc = max(abs(v) for v in deltas.values() if not np.isnan(v))
+        worst_f1 = max(abs(v) for v in line_deltas.values())
+        out[precision] = {
+            "roc_auc_delta": deltas, "line_f1_delta": line_deltas, "pages": len(pages),
+            "max_abs_roc_auc_delta": worst_auc, "max_abs_line_f1_delta": worst_f1,
+            "within_tolerance": bool(worst_auc <= TOLERANCE and worst_f1 <= SEGMENTATION_TOLERANCE),
+            "tolerance": {"roc_auc": TOLERANCE, "line_f1": SEGMENTATION_TOLERANCE},
+            "cpu": torch.backends.cpu.get_cpu_capability(), "seconds": round(time.time() - started),
+        }
+        logger.info("%s: largest |dROC-AUC| %.4f, |d line F1| %.4f", precision, worst_auc, worst_f1)
+    clf.precision = "fp32"
+    return out
+
+
+def bump(version: str, part: str) -> str:
+    major, minor, patch = (int("".join(c for c in x if c.isdigit()) or 0) for x in (version.split(".") + ["0", "0"])[:3])
+    if part == "major":
+        return f"{major + 1}.0.0"
+    return f"{major}.{minor + 1}.0" if part == "minor" else f"{major}.{minor}.{patch + 1}"
+
+
+def scoring_unchanged(candidate: ModClf, released: ModClf) -> bool:
+    """Whether the scoring path (top layer, heads, bank, calibration; shared layers to fp16) is the same."""
+    a, b = candidate.model.state_dict(), released.model.state_dict()
+    shared = [k for k in a if k.startswith("encoder.")]
+    keys = [k for k in a if k.startswith(SCORING_PREFIXES)] + shared
+    same = all(k in b and a[k].shape == b[k].shape and torch.equal(a[k].half(), b[k].half()) for k in keys)
+    return same and candidate.config.calibration == released.config.calibration
+
+
+def print_table(title: str, rows: dict[str, dict], names) -> None:
+    print(f"\n{title}")
+    print(f"{'metric':<48} {'released':>9} {'candidate':>9} {'change':>8}  95% interval")
+    for name in names:
+        row = rows.get(name)
+        if row is None:
+            continue
+        ci = row["delta_ci"]
+        ci_text = f"{ci[0]:+.4f}..{ci[1]:+.4f}" if ci else "-"
+        print(f"{name:<48} {row['released']:9.4f} {row['candidate']:9.4f} {row['delta']:+8.4f}  {ci_text}")
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run_folder", type=Path, help="a model folder written by training (e.g. runs/x/best)")
-    parser.add_argument("release_folder", type=Path, help="where the released model goes (e.g. models/modclf-base)")
-    parser.add_argument("--metrics", type=Path, action="append", default=[], help="JSON metrics file(s) for the card")
+    parser.add_argument("candidate", type=Path, help="the candidate model folder (e.g. runs/x/best)")
+    parser.add_argument("--released", type=Path, default=Path("models/modclf-base"), help="the released model to beat")
+    parser.add_argument("--out", type=Path, default=None, help="where the release goes (default: --released, replaced)")
+    parser.add_argument("--improves", nargs="+", required=True,
+                        help="metrics this release is for: each must be better beyond the noise (e.g. line_f1/body)")
     parser.add_argument("--sources", nargs="+", required=True, help="training sources (names in modclf.card.SOURCES)")
-    parser.add_argument("--notes", type=Path, default=None, help="a Markdown file of release notes for the card")
-    parser.add_argument("--data-dir", default=None, help="data the metrics were measured on (for the floors check)")
-    parser.add_argument(
-        "--allow-below-floors",
-        action="store_true",
-        help="release even when a metric is below configs/quality_floors.yaml (say why in the notes)",
-    )
-    args = parser.parse_args()
+    parser.add_argument("--bump", choices=["major", "minor", "patch"], default="minor", help="version part to bump")
+    parser.add_argument("--notes", type=Path, default=None, help="a Markdown file of release notes to add")
+    parser.add_argument("--scoring-eval", type=Path, default=None,
+                        help="training/evaluate_scoring.py JSON of the candidate (leave-one-source-out numbers)")
+    parser.add_argument("--data-dir", default=None, help="data directory (default: $MODCLF_DATA_DIR or ../shared/data)")
+    parser.add_argument("--pages", type=int, default=0, help="dev pages to use, every k-th (0 = all; smoke runs only)")
+    parser.add_argument("--items", type=int, default=0, help="test items to use, every k-th (0 = all; smoke runs only)")
+    parser.add_argument("--precision-pages", type=int, default=150, help="dev pages for the reduced-precision check")
+    parser.add_argument("--bootstrap", type=int, default=500, help="bootstrap resamples")
+    parser.add_argument("--dry-run", action="store_true", help="measure and decide, write nothing")
+    parser.add_argument("--json", type=Path, default=None, help="also write the whole comparison here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    from modclf.policy import Policy
+    from modclf.sources.comments import build_scoring_data
+    from modclf.sources.pages import build_segmentation_data
 
-    metrics: dict = {}
-    for path in args.metrics:
-        metrics[path.stem] = json.loads(path.read_text())
-    failures = floor_failures(metrics, args.data_dir)
-    for failure in failures:
-        print(f"release: {failure}", file=sys.stderr)
-    if failures and not args.allow_below_floors:
-        sys.exit("release: refused; the model is below the quality floors (see above, or --allow-below-floors)")
+    started = time.time()
+    data_dir = resolve_data_dir(args.data_dir)
+    models = {"released": ModClf.from_pretrained(args.released, precision="fp32"),
+              "candidate": ModClf.from_pretrained(args.candidate, precision="fp32")}
+    print(f"release gate: candidate {args.candidate} ({models['candidate'].model_id}) against "
+          f"{args.released} ({models['released'].model_id})")
 
-    clf = ModClf.from_pretrained(args.run_folder)
-    if args.release_folder.exists():
-        shutil.rmtree(args.release_folder)
-    clf.save_pretrained(args.release_folder)  # fp16 safetensors, no optimizer state
-    for name in ("training_config.yaml",):
-        for candidate in (args.run_folder / name, args.run_folder.parent / name):
-            if candidate.exists():
-                shutil.copy(candidate, args.release_folder / name)
-                break
+    dev = build_segmentation_data(data_dir)["dev"]
+    if args.pages:
+        dev = dev[:: max(1, len(dev) // args.pages)][: args.pages]
+    seg = segment_pages(models, dev)
+    pages = seg["pages"]
+    real = np.array([p.source != "synthetic" for p in pages])
+    page_weights = np.vstack([np.ones(len(pages)), bootstrap_weights([p.id for p in pages], args.bootstrap, 0)])
+    values = {name: segmentation_values(seg["counts"][name], page_weights, real) for name in models}
+
+    test = [ex for ex in build_scoring_data(data_dir) if ex.split == "test"]
+    if args.items:
+        test = test[:: max(1, len(test) // args.items)]
+    policy = Policy.load()
+    weights = scoring_weights(test, args.bootstrap, 0)
+    scores = {name: score_examples(clf, test, "fp32") for name, clf in models.items()}
+    for name in models:
+        values[name].update(scoring_values(scores[name], test, weights, policy))
+    rows = compare(values, "candidate", "released")
+
+    floors = load_floors()
+    fingerprint = data_fingerprint(data_dir)
+    floors_bind = fingerprint == floors.data_fingerprint and not (args.pages or args.items)  # not on samples
+    reasons = decide(rows, floors, args.improves, floors_bind)
+
+    sample = random.Random(0).sample(range(len(pages)), min(args.precision_pages, len(pages)))
+    precision = precision_check(models["candidate"], test, scores["candidate"], [pages[i] for i in sample],
+                                [seg["predictions"]["candidate"][i] for i in sample])
+
+    seg_names = [n for n in rows if n.startswith(("line_f1", "comment_split", "token_f1"))]
+    print(f"\n{len(pages)} dev pages ({int(real.sum())} real, {int((~real).sum())} synthetic), "
+          f"{len(test)} test items, {args.bootstrap} bootstrap resamples")
+    print_table("segmentation (dev pages)", rows, seg_names)
+    for name, value in seg["trafilatura"].items():
+        print(f"  {name}: {value:.4f}")
+    print_table("scoring (test splits) and the default policy", rows, [n for n in rows if n not in seg_names])
+    for name, check in precision.items():
+        print(f"\n{name}: largest |dROC-AUC| {check['max_abs_roc_auc_delta']:.4f}, largest |d line F1| "
+              f"{check['max_abs_line_f1_delta']:.4f} on {check['pages']} pages: "
+              f"{'within' if check['within_tolerance'] else 'NOT within'} tolerance")
+    if not floors_bind and fingerprint == floors.data_fingerprint:
+        print("\nquality floors: not checked on a sample (--pages / --items)")
+    elif not floors_bind:
+        print(f"\nquality floors: the data's fingerprint {fingerprint} differs from {floors.data_fingerprint} "
+              f"(other data); only the side-by-side rules were applied")
+
+    version = bump(models["released"].config.version, args.bump)
+    loso, loso_from = None, None
+    if args.scoring_eval:
+        loso = json.loads(args.scoring_eval.read_text()).get("leave_one_source_out")
+        loso_from = f"training/evaluate_scoring.py on the candidate ({args.scoring_eval.name})"
+    elif scoring_unchanged(models["candidate"], models["released"]):
+        previous = json.loads((args.released / "metrics.json").read_text()) if (args.released / "metrics.json").exists() else {}
+        loso = previous.get("scoring_leave_one_source_out")
+        loso_from = f"{models['released'].model_id}, whose scoring path this model keeps unchanged"
+    comparison = {
+        "candidate": str(args.candidate), "released": models["released"].model_id, "version": version,
+        "pages": {"all": len(pages), "real": int(real.sum()), "synthetic": int((~real).sum())},
+        "test_items": len(test), "bootstrap": args.bootstrap, "data_fingerprint": fingerprint,
+        "floors_bind": floors_bind, "improves": args.improves, "rows": rows, "trafilatura": seg["trafilatura"],
+        "refused": reasons, "seconds": round(time.time() - started),
+    }
+    if args.json:
+        args.json.write_text(json.dumps(comparison, indent=2, default=float) + "\n")
+    if reasons:
+        print("\nrelease: REFUSED")
+        for reason in reasons:
+            print(f"  {reason}")
+        return 1
+    gains = ", ".join(f"{n} {rows[n]['released']:.3f} -> {rows[n]['candidate']:.3f}" for n in args.improves)
+    message = f"Release {models['candidate'].config.name} {version}: {gains} (gate: no floor metric worse)"
+    print(f"\nrelease: PASSED ({comparison['seconds']} s)")
+    if args.dry_run:
+        print(f"dry run: nothing written; the commit message would be:\n  {message}")
+        return 0
+
+    out = args.out or args.released
+    clf = models["candidate"]
+    clf.model.config.version = version
+    staging = out.with_name(out.name + ".new")
+    if staging.exists():
+        shutil.rmtree(staging)
+    clf.save_pretrained(staging)
+    for candidate in (args.candidate / "training_config.yaml", args.candidate.parent / "training_config.yaml"):
+        if candidate.exists():
+            shutil.copy(candidate, staging / "training_config.yaml")
+            break
+    metrics = {
+        "gate": comparison,
+        "segmentation_dev": {name: row["candidate"] for name, row in rows.items() if name in seg_names},
+        "scoring_test": {name: row["candidate"] for name, row in rows.items() if name not in seg_names},
+        "scoring_leave_one_source_out": loso,
+        "scoring_leave_one_source_out_from": loso_from,
+        "precision": precision,
+    }
+    from modclf.card import write_model_card
+
     notes = args.notes.read_text() if args.notes else ""
-    card = write_model_card(args.release_folder, args.sources, metrics, notes)
-    print(f"released {clf.model_id} to {args.release_folder} ({card})")
+    write_model_card(staging, args.sources, metrics, notes)
+    if out.exists():
+        shutil.rmtree(out)
+    staging.rename(out)
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(f"released {clf.model_id} to {out} ({size / 2**20:.1f} MiB); commit it in one commit:\n  git add {out} && "
+          f"git commit -m \"{message}\"")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The release gate's rules (training/release.py), on hand-made measurements."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import load_training_script
+
+from modclf.quality import Bounds, QualityFloors
+
+release = load_training_script("release")
+FLOORS = QualityFloors("x", {"segmentation": Bounds(at_least={"line_f1/body": 0.8, "line_f1/comment": 0.8}),
+                             "scoring": Bounds(at_most={"remove_fpr/ordinary_news_comments": 0.01})})
+
+
+def row(candidate, released, ci, lower_is_better=False):
+    return {"candidate": candidate, "released": released, "delta": candidate - released, "delta_ci": ci,
+            "lower_is_better": lower_is_better}
+
+
+def test_a_candidate_better_on_its_target_and_no_worse_elsewhere_passes():
+    rows = {"line_f1/body": row(0.90, 0.84, [0.04, 0.07]), "line_f1/comment": row(0.95, 0.96, [-0.02, 0.005]),
+            "remove_fpr/ordinary_news_comments": row(0.0, 0.0, [0.0, 0.0], True)}
+    assert release.decide(rows, FLOORS, ["line_f1/body"], floors_bind=True) == []
+
+
+def test_worse_beyond_the_noise_on_a_floor_metric_is_refused():
+    rows = {"line_f1/body": row(0.90, 0.84, [0.04, 0.07]), "line_f1/comment": row(0.90, 0.96, [-0.08, -0.03])}
+    reasons = release.decide(rows, FLOORS, ["line_f1/body"], floors_bind=True)
+    assert len(reasons) == 1 and "line_f1/comment: worse than the released model" in reasons[0]
+
+
+def test_worse_calibration_or_policy_rate_is_refused_though_no_floor_names_them():
+    rows = {"line_f1/body": row(0.90, 0.84, [0.04, 0.07]),
+            "test/incitement/gab/ece": row(0.05, 0.01, [0.02, 0.06], True),
+            "policy/threats_remove_recall": row(0.1, 0.4, [-0.5, -0.1])}
+    reasons = release.decide(rows, FLOORS, ["line_f1/body"], floors_bind=True)
+    assert [r.split(":")[0] for r in reasons] == ["test/incitement/gab/ece", "policy/threats_remove_recall"]
+
+
+def test_a_target_inside_the_noise_or_unmeasured_is_refused():
+    rows = {"line_f1/body": row(0.85, 0.84, [-0.01, 0.03])}
+    assert "not better beyond the noise" in release.decide(rows, FLOORS, ["line_f1/body"], True)[0]
+    assert "not measured" in release.decide(rows, FLOORS, ["line_f1/typo"], True)[0]
+
+
+def test_floors_bind_only_on_their_data():
+    rows = {"line_f1/body": row(0.70, 0.60, [0.05, 0.15])}
+    assert "below its floor" in release.decide(rows, FLOORS, ["line_f1/body"], floors_bind=True)[0]
+    assert release.decide(rows, FLOORS, ["line_f1/body"], floors_bind=False) == []
+
+
+def test_compare_takes_points_from_row_zero_and_intervals_from_the_resamples():
+    values = {"candidate": {"m": np.array([0.9, 0.91, 0.89, 0.92])}, "released": {"m": np.array([0.8, 0.8, 0.8, 0.8])}}
+    result = release.compare(values, "candidate", "released")["m"]
+    assert result["candidate"] == 0.9 and result["released"] == 0.8
+    assert result["delta_ci"][0] == pytest.approx(0.09, abs=0.002) and result["delta_ci"][1] <= 0.12
+
+
+def test_segmentation_values_count_f1_per_subset_and_token_f1_only_where_measured():
+    # columns: tp/fp/fn for body, boilerplate, comment; comments found/gold/page right/comment page; token F1 x2
+    real_page = [8, 2, 2, 10, 0, 0, 0, 0, 0] + [0, 0, 0, 0] + [0.8, 0.7]
+    synthetic = [4, 0, 0, 5, 0, 0, 3, 1, 1] + [2, 3, 0, 1] + [np.nan, np.nan]
+    counts = np.array([real_page, synthetic], dtype=float)
+    out = release.segmentation_values(counts, np.ones((1, 2)), np.array([True, False]))
+    assert out["line_f1_real/body"][0] == pytest.approx(0.8)
+    assert out["line_f1/body"][0] == pytest.approx(2 * 12 / (2 * 12 + 2 + 2))
+    assert out["line_f1_synthetic/comment"][0] == pytest.approx(0.75)
+    assert out["comment_split/comment_recall_exact"][0] == pytest.approx(2 / 3)
+    assert out["token_f1/modclf content-only"][0] == pytest.approx(0.8)
+
+
+def test_weighted_ece_matches_the_unweighted_one_and_follows_the_weights():
+    from modclf.train_scoring import expected_calibration_error
+
+    rng = np.random.default_rng(0)
+    probs, labels = rng.random(200), (rng.random(200) < 0.3).astype(float)
+    assert release.weighted_ece(probs, labels, np.ones((1, 200)))[0] == pytest.approx(
+        expected_calibration_error(probs, labels))
+    doubled = np.vstack([np.ones(200), np.r_[np.full(100, 2.0), np.zeros(100)]])
+    assert release.weighted_ece(probs, labels, doubled)[1] == pytest.approx(
+        expected_calibration_error(probs[:100], labels[:100]))
+
+
+def test_version_bumps():
+    assert release.bump("0.2.0", "minor") == "0.3.0"
+    assert release.bump("0.2.7", "patch") == "0.2.8"
+    assert release.bump("1.4.2", "major") == "2.0.0"
