@@ -1,6 +1,11 @@
-"""Peak memory of `modclf score` on a 10,000- and a 1,000,000-record JSON Lines dump.
+"""Peak memory of `modclf score` on a 10,000- and a 1,000,000-record JSON Lines dump, or of
+`modclf segment` on dumps of 100 and 1,000 real HTML pages (--pages).
 
     python training/bench_memory.py [--model models/modclf-base] [--sizes 10000 1000000] [--pool 20000]
+    python training/bench_memory.py --pages 100 1000 [--data-dir ../shared/data]
+
+Pages: the Dragnet pages' HTML (../shared/data/pages/dragnet_train/html.tar.xz), cycled to the
+size asked for, one {id, page} record each. Peak memory must not grow with the number of pages.
 
 Each dump holds comment records ({id, comment, article_id}, 1,000 comments per article) whose
 texts are drawn from a pool of --pool distinct generated comments (realistic lengths, see
@@ -38,6 +43,20 @@ def write_dump(folder: Path, n: int, pool: list[str], per_article: int = 1000, s
     return dump, articles
 
 
+def write_page_dump(folder: Path, n: int, data_dir: str | None) -> Path:
+    import tarfile
+
+    from modclf.sources import resolve_data_dir
+
+    with tarfile.open(resolve_data_dir(data_dir) / "pages" / "dragnet_train" / "html.tar.xz") as tar:
+        pages = [tar.extractfile(m).read().decode("utf-8", "replace") for m in tar.getmembers() if m.isfile()]
+    dump = folder / f"pages_{n}.jsonl"
+    with open(dump, "w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps({"id": i, "page": pages[i % len(pages)]}) + "\n")
+    return dump
+
+
 def peak_rss(argv: list[str]) -> tuple[float, float, int]:
     """(peak RSS in MiB, seconds, exit code) of a command run as a child process."""
     started = time.perf_counter()
@@ -60,7 +79,11 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=20_000, help="distinct comment texts the dumps draw from")
     parser.add_argument("--precision", default="fp32")
     parser.add_argument("--workdir", default=None, help="folder for the dumps (default: system temp)")
+    parser.add_argument("--pages", type=int, nargs="+", default=None, help="page-dump sizes for `modclf segment`")
+    parser.add_argument("--data-dir", default=None, help="data directory for --pages (default: ../shared/data)")
     args = parser.parse_args()
+    if args.pages:
+        return bench_pages(args)
 
     pool = make_comments(args.pool, seed=3)
     results = {}
@@ -87,6 +110,27 @@ def main() -> None:
     growth = results[largest] / results[smallest] - 1
     print(f"peak RSS {largest:,} vs {smallest:,} records: {results[largest]:.0f} vs {results[smallest]:.0f} MiB "
           f"({growth:+.1%}); targets: < 2048 MiB and within +20%")
+
+
+def bench_pages(args) -> None:
+    results = {}
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        folder = Path(tmp)
+        for n in args.pages:
+            dump = write_page_dump(folder, n, args.data_dir)
+            out = folder / f"segmented_{n}.jsonl"
+            argv = [sys.executable, "-m", "modclf", "segment", str(dump), "-o", str(out), "--no-progress"]
+            if args.model:
+                argv += ["--model", args.model]
+            print(f"{n:,} pages ({dump.stat().st_size / 2**20:.0f} MiB dump):")
+            rss, seconds, code = peak_rss(argv)
+            if code:
+                raise SystemExit(f"modclf segment failed on {n} pages (exit {code})")
+            results[n] = rss
+            print(f"    peak RSS {rss:.0f} MiB, {seconds:.0f} s ({seconds / n:.3f} s per page)")
+    smallest, largest = min(results), max(results)
+    print(f"peak RSS {largest:,} vs {smallest:,} pages: {results[largest]:.0f} vs {results[smallest]:.0f} MiB "
+          f"({results[largest] / results[smallest] - 1:+.1%})")
 
 
 if __name__ == "__main__":
