@@ -688,7 +688,9 @@ def _init_worker(spec: dict) -> None:
 
 
 def _process_in_worker(window: Window) -> WindowResult:
-    return _WORKER_JOB.process(window)
+    result = _WORKER_JOB.process(window)
+    engine.release_freed_memory()
+    return result
 
 
 def score_file(

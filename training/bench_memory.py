@@ -4,8 +4,10 @@
     python training/bench_memory.py [--model models/modclf-base] [--sizes 10000 1000000] [--pool 20000]
     python training/bench_memory.py --pages 100 1000 [--data-dir ../shared/data]
 
-Pages: the Dragnet pages' HTML (../shared/data/pages/dragnet_train/html.tar.xz), cycled to the
-size asked for, one {id, page} record each. Peak memory must not grow with the number of pages.
+Pages: the first --page-pool Dragnet pages' HTML (../shared/data/pages/dragnet_train/html.tar.xz),
+cycled to the size asked for, one {id, page} record each. Both dumps draw from the same pool, so
+they differ only in length (the peak for one page depends on that page's size). Peak memory must
+not grow with the number of pages.
 
 Each dump holds comment records ({id, comment, article_id}, 1,000 comments per article) whose
 texts are drawn from a pool of --pool distinct generated comments (realistic lengths, see
@@ -43,13 +45,14 @@ def write_dump(folder: Path, n: int, pool: list[str], per_article: int = 1000, s
     return dump, articles
 
 
-def write_page_dump(folder: Path, n: int, data_dir: str | None) -> Path:
+def write_page_dump(folder: Path, n: int, data_dir: str | None, pool: int) -> Path:
     import tarfile
 
     from modclf.sources import resolve_data_dir
 
     with tarfile.open(resolve_data_dir(data_dir) / "pages" / "dragnet_train" / "html.tar.xz") as tar:
-        pages = [tar.extractfile(m).read().decode("utf-8", "replace") for m in tar.getmembers() if m.isfile()]
+        members = [m for m in tar.getmembers() if m.isfile()][:pool]
+        pages = [tar.extractfile(m).read().decode("utf-8", "replace") for m in members]
     dump = folder / f"pages_{n}.jsonl"
     with open(dump, "w", encoding="utf-8") as f:
         for i in range(n):
@@ -81,6 +84,7 @@ def main() -> None:
     parser.add_argument("--workdir", default=None, help="folder for the dumps (default: system temp)")
     parser.add_argument("--pages", type=int, nargs="+", default=None, help="page-dump sizes for `modclf segment`")
     parser.add_argument("--data-dir", default=None, help="data directory for --pages (default: ../shared/data)")
+    parser.add_argument("--page-pool", type=int, default=100, help="distinct pages the page dumps draw from")
     args = parser.parse_args()
     if args.pages:
         return bench_pages(args)
@@ -117,7 +121,7 @@ def bench_pages(args) -> None:
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         folder = Path(tmp)
         for n in args.pages:
-            dump = write_page_dump(folder, n, args.data_dir)
+            dump = write_page_dump(folder, n, args.data_dir, args.page_pool)
             out = folder / f"segmented_{n}.jsonl"
             argv = [sys.executable, "-m", "modclf", "segment", str(dump), "-o", str(out), "--no-progress"]
             if args.model:
