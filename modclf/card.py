@@ -138,7 +138,7 @@ def release_notes(metrics: dict) -> str:
     moved = []
     for name, row in gate["rows"].items():
         ci = row.get("delta_ci")
-        if ci and (ci[0] > 0 or ci[1] < 0):
+        if ci and (ci[0] > 0 or ci[1] < 0) and abs(row["delta"]) >= 0.001:  # smaller: rounding
             better = (row["delta"] < 0) == row["lower_is_better"]
             moved.append(f"- {name}: {_fmt(row['released'])} → {_fmt(row['candidate'])} ({_change(row)}, "
                          f"{'better' if better else 'worse'})")

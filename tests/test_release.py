@@ -86,3 +86,9 @@ def test_version_bumps():
     assert release.bump("0.2.0", "minor") == "0.3.0"
     assert release.bump("0.2.7", "patch") == "0.2.8"
     assert release.bump("1.4.2", "major") == "2.0.0"
+
+
+def test_rounding_level_changes_are_not_worse_whatever_their_interval():
+    rows = {"line_f1/body": row(0.90, 0.84, [0.04, 0.07]),
+            "test/incitement/gab/ece": row(0.00821, 0.00820, [0.000005, 0.00002], True)}
+    assert release.decide(rows, FLOORS, ["line_f1/body"], floors_bind=True) == []

@@ -52,6 +52,7 @@ from evaluate_segmentation import trafilatura_texts  # noqa: E402
 
 logger = logging.getLogger("release")
 
+MIN_CHANGE = 0.001  # smaller changes are rounding (fp16 weights, fp32 sums), whatever their interval
 SEGMENTATION_TOLERANCE = 0.002  # the largest |line F1 change| a reduced precision may cause
 TOKEN_MEASURES = ("content-only", "content+comments")
 # Parts of a model that the scoring path reads: when they are unchanged, so are its LOSO numbers.
@@ -239,7 +240,7 @@ def decide(rows: dict[str, dict], floors, improves: list[str], floors_bind: bool
         if not (name in guarded or name.startswith("policy/") or name.endswith("/ece")) or row["delta_ci"] is None:
             continue
         low, high = row["delta_ci"]
-        worse = low > 0 if row["lower_is_better"] else high < 0
+        worse = (low > 0 if row["lower_is_better"] else high < 0) and abs(row["delta"]) >= MIN_CHANGE
         if worse:
             reasons.append(f"{name}: worse than the released model beyond the noise "
                            f"({row['released']:.4f} -> {row['candidate']:.4f}, 95% interval of the change {low:+.4f}..{high:+.4f})")
