@@ -628,7 +628,6 @@ def load_model(folder: str | Path):
             f"{folder / WEIGHTS_FILE} does not match the model definition "
             f"(missing {missing_keys[:5]}, unexpected {unexpected[:5]})"
         )
-    tokenizer_folder = folder / ENCODER_DIR if (folder / ENCODER_DIR / "tokenizer_config.json").exists() else encoder_folder
-    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_folder))
+    tokenizer = AutoTokenizer.from_pretrained(str(encoder_folder))
     model.eval()
     return model, tokenizer

@@ -75,6 +75,16 @@ def peak_rss(argv: list[str]) -> tuple[float, float, int]:
     return usage.ru_maxrss / 1024, seconds, proc.returncode  # ru_maxrss is in KiB on Linux
 
 
+def run_modclf(arguments: list[str], model: str | None, what: str, dump: Path) -> tuple[float, float]:
+    """(peak RSS in MiB, seconds) of one `modclf` command in a fresh process; exits if it fails."""
+    argv = [sys.executable, "-m", "modclf", *arguments, "--no-progress"] + (["--model", model] if model else [])
+    print(f"{what} ({dump.stat().st_size / 2**20:.0f} MiB dump):")
+    rss, seconds, code = peak_rss(argv)
+    if code:
+        raise SystemExit(f"modclf {arguments[0]} failed on {what} (exit {code})")
+    return rss, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="model folder (default: the released model)")
@@ -96,14 +106,8 @@ def main() -> None:
         for n in args.sizes:
             dump, articles = write_dump(folder, n, pool)
             out = folder / f"scored_{n}.jsonl"
-            argv = [sys.executable, "-m", "modclf", "score", str(dump), "--articles", str(articles), "-o", str(out),
-                    "--precision", args.precision, "--no-progress"]
-            if args.model:
-                argv += ["--model", args.model]
-            print(f"{n:,} records ({dump.stat().st_size / 2**20:.0f} MiB dump):")
-            rss, seconds, code = peak_rss(argv)
-            if code:
-                raise SystemExit(f"modclf score failed on {n} records (exit {code})")
+            rss, seconds = run_modclf(["score", str(dump), "--articles", str(articles), "-o", str(out),
+                                       "--precision", args.precision], args.model, f"{n:,} records", dump)
             with open(out, "rb") as f:
                 lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b""))
             results[n] = rss
@@ -123,13 +127,7 @@ def bench_pages(args) -> None:
         for n in args.pages:
             dump = write_page_dump(folder, n, args.data_dir, args.page_pool)
             out = folder / f"segmented_{n}.jsonl"
-            argv = [sys.executable, "-m", "modclf", "segment", str(dump), "-o", str(out), "--no-progress"]
-            if args.model:
-                argv += ["--model", args.model]
-            print(f"{n:,} pages ({dump.stat().st_size / 2**20:.0f} MiB dump):")
-            rss, seconds, code = peak_rss(argv)
-            if code:
-                raise SystemExit(f"modclf segment failed on {n} pages (exit {code})")
+            rss, seconds = run_modclf(["segment", str(dump), "-o", str(out)], args.model, f"{n:,} pages", dump)
             results[n] = rss
             print(f"    peak RSS {rss:.0f} MiB, {seconds:.0f} s ({seconds / n:.3f} s per page)")
     smallest, largest = min(results), max(results)

@@ -33,7 +33,7 @@ import shutil
 import statistics
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -87,11 +87,12 @@ def segment_pages(models: dict[str, ModClf], pages, with_trafilatura: bool = Tru
         for name, result in results.items():
             labels = [line.label for line in result.lines]
             predictions[name].append(labels)
+            pairs = Counter(zip(page.labels, labels))
             row = []
             for label in LABELS:
-                row += [sum(g == label and p == label for g, p in zip(page.labels, labels)),
-                        sum(g != label and p == label for g, p in zip(page.labels, labels)),
-                        sum(g == label and p != label for g, p in zip(page.labels, labels))]
+                tp = pairs[(label, label)]
+                row += [tp, sum(n for (_, p), n in pairs.items() if p == label) - tp,
+                        sum(n for (g, _), n in pairs.items() if g == label) - tp]
             if page.boundaries_known:
                 gold, found = comment_groups(page.comment_index), comment_groups([x.comment for x in result.lines])
                 row += [len(gold & found), len(gold), float(gold == found), 1.0]
