@@ -12,7 +12,7 @@ from modclf.encode import PRECISIONS, resolve_precision  # noqa: F401  (re-expor
 from modclf.errors import InputError, ModelLoadError
 from modclf.model import ModClfModel, load_model, save_model
 from modclf.pages import read_page
-from modclf.score import Score, check_comments, embed_articles, embed_comments, scores_from_embeddings
+from modclf.score import Score, check_comments, embed_articles, score_comments
 from modclf.segment import Page, segment_page
 
 logger = logging.getLogger(__name__)
@@ -91,17 +91,21 @@ class ModClf:
         """Article embeddings for off-topic scoring; compute once per article and reuse."""
         return embed_articles(self.model, self.tokenizer, articles, self.precision)
 
-    def score_embedded(self, comments: list[str], article_embeddings: list[torch.Tensor | None]) -> list[Score]:
+    def score_embedded(
+        self, comments: list[str], article_embeddings: list[torch.Tensor | None], spans: bool = False
+    ) -> list[Score]:
         """Score comments against already embedded articles (one entry per comment, None: no article)."""
         check_comments(comments)
         if len(article_embeddings) != len(comments):
             raise InputError(f"{len(comments)} comments but {len(article_embeddings)} article embeddings")
         if not comments:
             return []
-        comment_emb = embed_comments(self.model, self.tokenizer, comments, self.precision)
-        return scores_from_embeddings(self.model, comment_emb, article_embeddings)
+        with torch.inference_mode():
+            return score_comments(self.model, self.tokenizer, comments, article_embeddings, self.precision, spans)
 
-    def score(self, comments: str | list[str], article: str | None = None) -> Score | list[Score]:
+    def score(
+        self, comments: str | list[str], article: str | None = None, spans: bool = False
+    ) -> Score | list[Score]:
         """Calibrated incitement and off-topic probabilities for comments of one article.
 
         The article is encoded once for all comments. Without an article, off_topic is None.
@@ -109,6 +113,7 @@ class ModClf:
         Args:
             comments: one comment or a list of comments.
             article: the article text the comments belong to (e.g. page.body), or None.
+            spans: also score each sentence for incitement (Score.spans: begin, end, incitement).
 
         Returns:
             A Score (.incitement, .off_topic) per comment; a single Score for a single comment.
@@ -125,5 +130,5 @@ class ModClf:
         article_emb = None
         if article is not None and article.strip() and items:
             article_emb = self.embed_articles([article])[0]
-        scores = self.score_embedded(items, [article_emb] * len(items))
+        scores = self.score_embedded(items, [article_emb] * len(items), spans=spans)
         return scores[0] if single else scores

@@ -249,6 +249,51 @@ def _run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- serve and feedback ----------------------------------------------------------------------------
+
+
+def _setup_serve(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Serve the model over HTTP: the native /v1 API, Perspective's comments:analyze and "
+        "comments:suggestscore, and Coral Talk's external moderation phase (docs/serve.md)."
+    )
+    parser.epilog = "example: modclf serve --port 8080 --config configs/serve.yaml   (API docs: http://127.0.0.1:8080/docs)"
+    parser.add_argument("--config", help="service settings YAML (see configs/serve.yaml); flags below override it")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1; others need API keys)")
+    parser.add_argument("--port", type=int, help="port (default 8080)")
+    parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
+    parser.add_argument("--policy", help="moderation policy YAML (default: configs/policy.yaml)")
+    parser.add_argument("--database", help="SQLite file for articles and feedback (default modclf-serve.sqlite3)")
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from modclf.serve import load_serve_config, serve
+
+    config = load_serve_config(args.config, {name: getattr(args, name) for name in
+                                             ("host", "port", "model", "policy", "database")})
+    serve(config)
+    return 0
+
+
+def _setup_feedback(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = "example: modclf feedback export -o labels.jsonl && modclf train --config configs/retrain.yaml --label_files='[labels.jsonl]'"
+    parser.add_argument("action", choices=("export",), help="export: write moderator feedback as a label file")
+    parser.add_argument("-o", "--output", required=True, help="label file to write (JSON Lines; - for stdout)")
+    parser.add_argument("--config", help="service settings YAML, to find its database")
+    parser.add_argument("--database", help="the service's SQLite file (default: from --config, else modclf-serve.sqlite3)")
+
+
+def _run_feedback(args: argparse.Namespace) -> int:
+    from modclf.config import load_config
+    from modclf.serve import export_feedback
+    from modclf.serve.config import ServeConfig
+
+    database = args.database or load_config(ServeConfig, args.config).database
+    n = export_feedback(database, args.output)
+    logger.info("feedback: %d labelled comment(s) written to %s", n, args.output)
+    return 0
+
+
 # --- registry --------------------------------------------------------------------------------------
 
 # name -> (help, setup(parser), run(args) -> exit code).
@@ -256,6 +301,8 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Cal
     "segment": ("split pages into body, boilerplate and reader comments", _setup_segment, _run_segment),
     "score": ("score reader comments for incitement and off-topic and apply a moderation policy", _setup_score, _run_score),
     "train": ("train or fine-tune a model from a YAML config", _setup_train, _run_train),
+    "serve": ("serve the model over HTTP (Perspective- and Coral-compatible moderation service)", _setup_serve, _run_serve),
+    "feedback": ("export moderator feedback gathered by the service as a label file", _setup_feedback, _run_feedback),
     "bench": ("measure comments/s: matmul bound, naive baseline and the engine, on this machine", _setup_bench, _run_bench),
 }
 

@@ -7,6 +7,7 @@ all of its comments, so scoring N comments costs N comment encodings plus one ar
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import torch
@@ -19,13 +20,42 @@ LABELS = ("incitement", "off_topic")
 
 @dataclass
 class Score:
-    """Calibrated probabilities for one comment; off_topic is None when it had no article."""
+    """Calibrated probabilities for one comment; off_topic is None when it had no article.
+
+    `spans` (when asked for) holds each sentence's own incitement probability, so a moderator sees
+    which sentence drove the score: [{"begin", "end", "incitement"}] in character offsets.
+    """
 
     incitement: float
     off_topic: float | None
+    spans: list[dict] | None = None
 
     def as_dict(self) -> dict:
-        return {"incitement": self.incitement, "off_topic": self.off_topic}
+        out = {"incitement": self.incitement, "off_topic": self.off_topic}
+        if self.spans is not None:
+            out["spans"] = self.spans
+        return out
+
+
+# A sentence ends at . ! ? or … (with closing quotes or brackets) before white space, or at a line break.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?\u2026])[\"'\u201d\u2019)\]]*\s+|\n+")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(begin, end) character offsets of the sentences of a comment, white space trimmed."""
+    spans = []
+    start = 0
+    for match in [*_SENTENCE_BREAK.finditer(text), None]:
+        end = len(text) if match is None else match.start()
+        if match is not None:
+            end += len(match.group(0)) - len(match.group(0).lstrip("\"'\u201d\u2019)]"))
+        piece = text[start:end]
+        if piece.strip():
+            begin = start + len(piece) - len(piece.lstrip())
+            spans.append((begin, start + len(piece.rstrip())))
+        if match is not None:
+            start = match.end()
+    return spans
 
 
 def calibrate(logits: torch.Tensor, params) -> torch.Tensor:
@@ -68,6 +98,30 @@ def embed_comments(model, tokenizer, comments: list[str], precision: str = "fp32
     return embed_texts(
         model, tokenizer, comments, model.config.max_comment_tokens, precision, embed_fn=model.score_embed
     )
+
+
+def score_comments(
+    model, tokenizer, comments: list[str], article_emb: list[torch.Tensor | None], precision: str = "fp32",
+    spans: bool | list[bool] = False,
+) -> list[Score]:
+    """Scores for comments against their article embeddings; with `spans` (for all comments, or a
+    flag per comment), each sentence is scored too, in the same length-sorted batches as the
+    comments (not one call per sentence)."""
+    wanted = spans if isinstance(spans, list) else [spans] * len(comments)
+    offsets = [sentence_spans(c) if want else None for c, want in zip(comments, wanted)]
+    pieces = [c[b:e] for c, spans_of in zip(comments, offsets) for b, e in spans_of or ()]
+    emb = embed_comments(model, tokenizer, comments + pieces, precision)
+    scores = scores_from_embeddings(model, emb[: len(comments)], article_emb)
+    if pieces:
+        piece_scores = iter(scores_from_embeddings(model, emb[len(comments):], [None] * len(pieces)))
+        for score, spans_of in zip(scores, offsets):
+            if spans_of is not None:
+                score.spans = [{"begin": b, "end": e, "incitement": next(piece_scores).incitement} for b, e in spans_of]
+    else:
+        for score, spans_of in zip(scores, offsets):
+            if spans_of is not None:
+                score.spans = []
+    return scores
 
 
 def check_comments(comments: list) -> None:
