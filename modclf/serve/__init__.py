@@ -46,6 +46,7 @@ def serve(config: ServeConfig) -> None:
     logger.info("listening on http://%s:%d (API docs at /docs)", config.host, config.port)
     uvicorn.run(app, host=config.host, port=config.port, log_config=None, access_log=False,
                 timeout_graceful_shutdown=int(config.request_timeout_s) + 5, timeout_keep_alive=30)
+    logger.info("stopped")
 
 
 def export_feedback(database: str, output: str) -> int:

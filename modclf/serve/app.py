@@ -88,7 +88,8 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         store = Store(config.database, config.max_articles, config.max_feedback, config.max_stored_comments)
-        batcher = Batcher(clf, config.max_queue_comments, config.batch_tokens, on_batch=metrics.observe_batch)
+        batcher = Batcher(clf, config.max_queue_comments, config.batch_tokens, max_wait_s=config.request_timeout_s / 2,
+                          on_batch=metrics.observe_batch)
         metrics.queue.set_function(lambda: batcher.queued)
         metrics.articles.set(store.article_count())
         batcher.start()

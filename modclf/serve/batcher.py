@@ -4,7 +4,8 @@ Requests queue their comments; one model thread takes whatever is waiting as soo
 free (no waiting for a batch to fill, as text-embeddings-inference does), up to a token budget, and
 scores it in length-sorted batches. Under load each forward pass carries many requests, so the
 service's throughput approaches the batch engine's; when idle, a lone comment runs at once.
-The queue is bounded in comments: a full queue raises QueueFull (HTTP 429), never grows memory.
+The queue is bounded in comments and in expected wait (queued comments over the recent scoring
+rate): past either bound QueueFull is raised (HTTP 429) rather than letting requests time out.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from modclf.engine import release_freed_memory
 from modclf.score import Score, score_comments, sentence_spans
 
 logger = logging.getLogger(__name__)
@@ -50,10 +52,11 @@ class _Job:
 class Batcher:
     """One model thread fed by a bounded queue of scoring requests and model calls (segmenting)."""
 
-    def __init__(self, clf, max_queue_comments: int = 512, batch_tokens: int = 16384,
+    def __init__(self, clf, max_queue_comments: int = 512, batch_tokens: int = 16384, max_wait_s: float = 5.0,
                  article_cache_size: int = 1024, on_batch: Callable[[int, int, float], None] | None = None):
         self.clf = clf
         self.max_queue_comments = max_queue_comments
+        self.max_wait_s = max_wait_s  # a request that would wait longer (at the recent rate) is refused
         self.batch_tokens = batch_tokens
         self.on_batch = on_batch  # (requests, comments, seconds) after each micro-batch, for metrics
         self._jobs: collections.deque[_Job] = collections.deque()
@@ -63,6 +66,7 @@ class Batcher:
         self._articles: collections.OrderedDict[str, torch.Tensor] = collections.OrderedDict()
         self._article_cache_size = article_cache_size
         self._rate = 200.0  # comments/s, a running estimate for Retry-After
+        self._trimmed = 0.0
         self._thread = threading.Thread(target=self._loop, name="modclf-model", daemon=True)
 
     # life cycle ---------------------------------------------------------------------------------
@@ -111,8 +115,9 @@ class Batcher:
         with self._cond:
             if self._stopping:
                 raise RuntimeError("the service is shutting down")
-            if self._queued + size > self.max_queue_comments and self._queued > 0:
-                raise QueueFull(max(1, round(self._queued / self._rate)))
+            wait = (self._queued + size) / self._rate
+            if self._queued > 0 and (self._queued + size > self.max_queue_comments or wait > self.max_wait_s):
+                raise QueueFull(max(1, round(wait)))
             self._jobs.append(job)
             self._queued += size
             self._cond.notify()
@@ -159,6 +164,10 @@ class Batcher:
             else:
                 for job, result in zip(batch, results):
                     job.future.set_result(result)
+            if time.perf_counter() - self._trimmed > 1.0:
+                # Batches of varying shapes fragment the heap; give freed memory back (at most once a second).
+                release_freed_memory()
+                self._trimmed = time.perf_counter()
             seconds = time.perf_counter() - started
             comments = sum(len(job.comments) for job in batch)
             self._rate = 0.8 * self._rate + 0.2 * comments / max(seconds, 1e-3)

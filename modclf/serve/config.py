@@ -29,7 +29,7 @@ class ServeConfig:
     coral_signing_secrets: list[str] = dataclasses.field(default_factory=list)
     max_body_bytes: int = 1_000_000
     max_comments_per_request: int = 256
-    max_queue_comments: int = 512  # comments waiting for the model; more get 429
+    max_queue_comments: int = 512  # comments waiting for the model; more (or a wait over request_timeout_s / 2) get 429
     batch_tokens: int = 16384  # estimated tokens per micro-batch
     request_timeout_s: float = 10.0
     max_articles: int = 100_000  # oldest-updated articles are dropped beyond this
