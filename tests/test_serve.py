@@ -265,3 +265,15 @@ def test_shipped_serve_config_loads_and_secrets_come_from_the_environment(monkey
     config = load_serve_config(REPO / "configs" / "serve.yaml", {"port": 9000})
     assert (config.port, config.api_keys, config.coral_signing_secrets) == (9000, ["k1", "k2"], ["s1"])
     assert not config.open
+
+
+def test_requests_beyond_the_in_flight_limit_get_429_before_their_body_is_read(tiny_clf, tmp_path):
+    app = create_app(_config(tmp_path, max_in_flight=1), tiny_clf, POLICY)
+    with Server(app) as running:
+        body = {"comments": [{"comment": f"comment number {i} " * 30} for i in range(8)]}
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            codes = {r.status_code for r in pool.map(
+                lambda _: httpx.post(running.url + "/v1/score", json=body, timeout=60), range(36))}
+        assert codes == {200, 429}
+        assert httpx.get(running.url + "/healthz").status_code == 200  # never limited
+        assert 'modclf_rejects_total{reason="in_flight"}' in httpx.get(running.url + "/metrics").text

@@ -24,7 +24,7 @@ from modclf.policy import Policy
 from modclf.serve import coral, perspective
 from modclf.serve.batcher import Batcher, QueueFull
 from modclf.serve.config import ServeConfig
-from modclf.serve.http import AccessLog, ApiError, BodyLimit, error_body, key_ok, request_key
+from modclf.serve.http import AccessLog, ApiError, BodyLimit, InFlightLimit, error_body, key_ok, request_key
 from modclf.serve.metrics import Metrics
 from modclf.serve.store import Store, StoreFull
 
@@ -358,5 +358,7 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
         return coral.response(decision, reasons, config.coral_review)
 
     app.add_middleware(BodyLimit, limit=config.max_body_bytes, on_reject=lambda: reject("body_too_large"))
+    app.add_middleware(InFlightLimit, limit=config.max_in_flight, exempt=("/healthz", "/readyz", "/metrics"),
+                       on_reject=lambda: reject("in_flight"))
     app.add_middleware(AccessLog, observe=metrics.observe_request)
     return app

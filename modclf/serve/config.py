@@ -30,6 +30,7 @@ class ServeConfig:
     max_body_bytes: int = 1_000_000
     max_comments_per_request: int = 256
     max_queue_comments: int = 512  # comments waiting for the model; more (or a wait over request_timeout_s / 2) get 429
+    max_in_flight: int = 512  # requests being handled at once; more get 429 before their body is read
     batch_tokens: int = 16384  # estimated tokens per micro-batch
     request_timeout_s: float = 10.0
     max_articles: int = 100_000  # oldest-updated articles are dropped beyond this
@@ -42,7 +43,7 @@ class ServeConfig:
     def __post_init__(self):
         if self.coral_review not in ("withhold", "flag"):
             raise ConfigError(f"coral_review must be 'withhold' or 'flag', got {self.coral_review!r}")
-        for name in ("port", "max_body_bytes", "max_comments_per_request", "max_queue_comments", "batch_tokens",
+        for name in ("port", "max_body_bytes", "max_comments_per_request", "max_queue_comments", "max_in_flight", "batch_tokens",
                      "max_articles", "max_article_chars", "max_feedback", "max_stored_comments"):
             if getattr(self, name) < (0 if name == "port" else 1):
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")

@@ -106,6 +106,36 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class InFlightLimit:
+    """ASGI middleware: 429 at once for a request beyond `limit` in flight, before its body is read.
+
+    Under overload the cheapest answer keeps the event loop from falling behind: without it,
+    requests pile up unread and time out (504) instead of being told to retry.
+    """
+
+    def __init__(self, app, limit: int, exempt: tuple[str, ...] = (), on_reject=None):
+        self.app, self.limit, self.exempt, self.on_reject = app, limit, exempt, on_reject
+        self.in_flight = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            return await self.app(scope, receive, send)
+        if self.in_flight >= self.limit:
+            if self.on_reject is not None:
+                self.on_reject()
+            body = json.dumps(error_body(429, f"{self.limit} requests in flight; retry later")).encode()
+            await send({"type": "http.response.start", "status": 429,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                    (b"retry-after", b"1")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
 class AccessLog:
     """ASGI middleware: one structured log line per request (method, path, status, ms, request id).
 
