@@ -24,7 +24,7 @@ from modclf.policy import Policy
 from modclf.serve import coral, perspective
 from modclf.serve.batcher import Batcher, QueueFull
 from modclf.serve.config import ServeConfig
-from modclf.serve.http import AccessLog, ApiError, BodyLimit, InFlightLimit, error_body, key_ok, request_key
+from modclf.serve.http import AccessLog, ApiError, ApiKeys, BodyLimit, InFlightLimit, error_body
 from modclf.serve.metrics import Metrics
 from modclf.serve.store import Store, StoreFull
 
@@ -129,18 +129,6 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         return JSONResponse(error_body(exc.status_code, str(exc.detail)), status_code=exc.status_code)
-
-    # --- auth -------------------------------------------------------------------------------------
-
-    @app.middleware("http")
-    async def _auth(request: Request, call_next):
-        path = request.url.path
-        if config.api_keys and path not in OPEN_PATHS:
-            signed_coral = path.startswith("/coral/") and config.coral_signing_secrets
-            if not signed_coral and not key_ok(request_key(dict(request.headers), dict(request.query_params)), config.api_keys):
-                reject("unauthenticated")
-                return JSONResponse(error_body(401, "API key not valid. Please pass a valid API key."), status_code=401)
-        return await call_next(request)
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -357,6 +345,9 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
         decision, reasons = policy.decide(score)
         return coral.response(decision, reasons, config.coral_review)
 
+    app.add_middleware(ApiKeys, keys=config.api_keys, open_paths=OPEN_PATHS,
+                       signed_prefix="/coral/" if config.coral_signing_secrets else None,
+                       on_reject=lambda: reject("unauthenticated"))
     app.add_middleware(BodyLimit, limit=config.max_body_bytes, on_reject=lambda: reject("body_too_large"))
     app.add_middleware(InFlightLimit, limit=config.max_in_flight, exempt=("/healthz", "/readyz", "/metrics"),
                        on_reject=lambda: reject("in_flight"))

@@ -7,6 +7,7 @@ import json
 import logging
 import time
 import uuid
+from urllib.parse import parse_qsl
 
 access_log = logging.getLogger("modclf.serve.access")
 
@@ -55,6 +56,41 @@ def key_ok(given: str | None, keys: list[str]) -> bool:
     return ok
 
 
+class ApiKeys:
+    """ASGI middleware: 401 unless the request carries a configured key (no keys: everything passes).
+
+    Paths in `open_paths` never need one; paths under `signed_prefix` (Coral's, when a signing
+    secret is set) are checked by their signature in the endpoint instead.
+    """
+
+    def __init__(self, app, keys: list[str], open_paths: tuple[str, ...] = (), signed_prefix: str | None = None,
+                 on_reject=None):
+        self.app, self.keys, self.open_paths, self.signed_prefix = app, keys, open_paths, signed_prefix
+        self.on_reject = on_reject
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or not self.keys or path in self.open_paths
+                or (self.signed_prefix and path.startswith(self.signed_prefix))):
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        if key_ok(request_key(headers, query), self.keys):
+            return await self.app(scope, receive, send)
+        if self.on_reject is not None:
+            self.on_reject()
+        await send_error(send, 401, "API key not valid. Please pass a valid API key.")
+
+
+async def send_error(send, code: int, message: str, headers: list | None = None) -> None:
+    """An error response in Google's form, sent straight from ASGI middleware."""
+    body = json.dumps(error_body(code, message)).encode()
+    await send({"type": "http.response.start", "status": code,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
 class BodyLimit:
     """ASGI middleware: 413 for a body over `limit` bytes, counted while it is read (not after).
 
@@ -99,11 +135,7 @@ class BodyLimit:
     async def _reject(self, send):
         if self.on_reject is not None:
             self.on_reject()
-        body = json.dumps(error_body(413, f"request body over the limit of {self.limit:,} bytes")).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 413, f"request body over the limit of {self.limit:,} bytes", [(b"connection", b"close")])
 
 
 class InFlightLimit:
@@ -123,12 +155,7 @@ class InFlightLimit:
         if self.in_flight >= self.limit:
             if self.on_reject is not None:
                 self.on_reject()
-            body = json.dumps(error_body(429, f"{self.limit} requests in flight; retry later")).encode()
-            await send({"type": "http.response.start", "status": 429,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                    (b"retry-after", b"1")]})
-            await send({"type": "http.response.body", "body": body})
-            return
+            return await send_error(send, 429, f"{self.limit} requests in flight; retry later", [(b"retry-after", b"1")])
         self.in_flight += 1
         try:
             await self.app(scope, receive, send)
