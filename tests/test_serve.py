@@ -277,3 +277,55 @@ def test_requests_beyond_the_in_flight_limit_get_429_before_their_body_is_read(t
         assert codes == {200, 429}
         assert httpx.get(running.url + "/healthz").status_code == 200  # never limited
         assert 'modclf_rejects_total{reason="in_flight"}' in httpx.get(running.url + "/metrics").text
+
+
+def test_article_from_a_page_get_and_comments_kept_only_when_asked(server):
+    r = httpx.put(server.url + "/v1/articles/p1", params={"key": KEY},
+                  json={"page": "Headline\nThe article text.\nReply\nGreat story!", "url": "https://x/p1"})
+    assert r.status_code == 201, r.text
+    got = httpx.get(server.url + "/v1/articles/p1", params={"key": KEY}).json()
+    assert got["url"] == "https://x/p1" and got["text"].strip()
+    assert httpx.get(server.url + "/v1/articles/nope", params={"key": KEY}).status_code == 404
+    body = {"comment": {"text": "Keep me."}, "requestedAttributes": {"INCITEMENT": {}}}
+    from modclf.serve.store import Store
+
+    _post(server, "/v1alpha1/comments:analyze", body)  # doNotStore absent: nothing kept
+    _post(server, "/v1alpha1/comments:analyze", {**body, "doNotStore": True})
+    assert Store(server.db).comment_count() == 0
+    _post(server, "/v1alpha1/comments:analyze", {**body, "doNotStore": False})
+    assert Store(server.db).comment_count() == 1
+
+
+def test_slow_requests_get_504(tiny_clf, tmp_path):
+    with Server(create_app(_config(tmp_path, request_timeout_s=1e-4), tiny_clf, POLICY)) as running:
+        r = httpx.post(running.url + "/v1/score", json={"comments": [{"comment": "slow " * 200}]}, timeout=30)
+        assert r.status_code == 504 and r.json()["error"]["status"] == "DEADLINE_EXCEEDED"
+
+
+def test_shutdown_finishes_requests_in_flight(tiny_clf, tmp_path, monkeypatch):
+    import modclf.serve.batcher as batcher
+
+    def slow_score(*args, **kwargs):
+        time.sleep(1.0)
+        return original(*args, **kwargs)
+
+    original = batcher.score_comments
+    monkeypatch.setattr(batcher, "score_comments", slow_score)
+    running = Server(create_app(_config(tmp_path), tiny_clf, POLICY)).__enter__()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        started = time.perf_counter()
+        future = pool.submit(httpx.post, running.url + "/v1/score", json={"comments": [{"comment": "hi"}]}, timeout=60)
+        time.sleep(0.3)  # the request is being scored
+        running.server.should_exit = True  # what SIGTERM does
+        response = future.result()
+    running.thread.join(30)
+    assert response.status_code == 200 and time.perf_counter() - started >= 1.0
+    assert not running.thread.is_alive()
+
+
+def test_cli_refuses_a_public_address_without_keys_before_loading_the_model(capsys, monkeypatch):
+    from modclf.cli import main
+
+    monkeypatch.delenv("MODCLF_API_KEYS", raising=False)
+    assert main(["serve", "--host", "0.0.0.0", "--model", "/does/not/exist"]) == 1
+    assert "without API keys" in capsys.readouterr().err
