@@ -13,9 +13,8 @@ RUN pip install ".[serve]" && useradd --system --home /var/lib/modclf modclf && 
     && chown modclf /var/lib/modclf
 
 USER modclf
-ENV MODCLF_MODEL=/opt/modclf/models/modclf-base
 VOLUME /var/lib/modclf
 EXPOSE 8080
 # API keys come from the environment (MODCLF_API_KEYS); without them the server refuses 0.0.0.0.
-CMD ["modclf", "serve", "--host", "0.0.0.0", "--port", "8080", "--database", "/var/lib/modclf/serve.sqlite3", \
-     "--policy", "/opt/modclf/configs/policy.yaml"]
+# The released model and the default policy are inside the installed package.
+CMD ["modclf", "serve", "--host", "0.0.0.0", "--port", "8080", "--database", "/var/lib/modclf/serve.sqlite3"]

@@ -1,4 +1,8 @@
-"""modclf: segment scraped news pages and score reader comments."""
+"""modclf: segment scraped news pages and score reader comments.
+
+The heavy parts (torch, transformers) load on first use of ModClf, Score or the page classes, so
+`modclf --help` and `import modclf` stay fast.
+"""
 
 import logging
 
@@ -8,10 +12,23 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from modclf.errors import ConfigError, InputError, LabelFileError, ModClfError, ModelLoadError  # noqa: E402
 
-__all__ = ["ConfigError", "InputError", "LabelFileError", "ModClfError", "ModelLoadError", "__version__"]
+# Public name -> module that defines it, imported on first access (PEP 562).
+_LAZY = {"ModClf": "modclf.api", "Score": "modclf.score", "Comment": "modclf.segment", "Line": "modclf.segment",
+         "Page": "modclf.segment", "Policy": "modclf.policy"}
 
-from modclf.api import ModClf  # noqa: E402
-from modclf.score import Score  # noqa: E402
-from modclf.segment import Comment, Line, Page  # noqa: E402
+__all__ = ["Comment", "ConfigError", "InputError", "LabelFileError", "Line", "ModClf", "ModClfError",
+           "ModelLoadError", "Page", "Policy", "Score", "__version__"]
 
-__all__ += ["Comment", "Line", "ModClf", "Page", "Score"]
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'modclf' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

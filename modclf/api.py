@@ -18,10 +18,17 @@ from modclf.segment import Page, segment_page
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "modclf-base"
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"  # in a git checkout
+PACKAGED_MODELS_DIR = Path(__file__).resolve().parent / "released"  # in an installed wheel
+
+
 def default_model_path() -> Path:
-    """$MODCLF_MODEL if set, else the released model in the checkout's models/ folder."""
-    return Path(os.environ.get("MODCLF_MODEL") or MODELS_DIR / DEFAULT_MODEL_NAME)
+    """$MODCLF_MODEL if set, else the released model: the checkout's models/ folder, else the copy
+    inside the installed package."""
+    if os.environ.get("MODCLF_MODEL"):
+        return Path(os.environ["MODCLF_MODEL"])
+    checkout = MODELS_DIR / DEFAULT_MODEL_NAME
+    return checkout if checkout.is_dir() else PACKAGED_MODELS_DIR / DEFAULT_MODEL_NAME
 
 
 class ModClf:

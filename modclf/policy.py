@@ -21,7 +21,9 @@ import yaml
 from modclf.errors import ConfigError
 from modclf.score import LABELS, Score
 
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parents[1] / "configs" / "policy.yaml"
+# The checkout's configs/policy.yaml, else the copy inside the installed package.
+_CHECKOUT_POLICY = Path(__file__).resolve().parents[1] / "configs" / "policy.yaml"
+DEFAULT_POLICY_PATH = _CHECKOUT_POLICY if _CHECKOUT_POLICY.is_file() else Path(__file__).resolve().parent / "defaults" / "policy.yaml"
 DECISIONS = ("allow", "review", "remove")
 LEVELS = ("review", "remove")
 
