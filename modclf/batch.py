@@ -15,6 +15,7 @@ input order, a progress sidecar for --resume); this module holds what a record b
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import logging
@@ -52,6 +53,7 @@ class Summary:
     reasons: dict = field(default_factory=dict)  # reject reason kind -> count
     processed: int = 0  # records processed in this session (a resumed run skips the others)
     session_written: int = 0  # rows written in this session
+    notes: dict = field(default_factory=dict)  # e.g. {"comments without an article (off_topic null)": 12}
 
     @property
     def rate(self) -> float:
@@ -66,6 +68,8 @@ class Summary:
             text += " (" + "; ".join(f"{k}: {n}" for k, n in sorted(self.reasons.items(), key=lambda kv: -kv[1])) + ")"
         if self.warnings:
             text += f", {self.warnings} with warnings"
+        for note, n in sorted(self.notes.items()):
+            text += f", {n} {note}"
         return f"{text}, {self.seconds:.1f} s, {self.rate:.1f} {written or what}/s"
 
 
@@ -73,6 +77,7 @@ def _summary(state: engine.RunState, seconds: float, processed: int, session_wri
     return Summary(
         read=state.records, written=state.written, rejected=state.rejected, warnings=state.warnings,
         seconds=seconds, reasons=dict(state.reasons), processed=processed, session_written=session_written,
+        notes=dict(state.notes),
     )
 
 
@@ -115,10 +120,49 @@ def _source(name: str, unit: str, number: int, record_id) -> str:
 
 
 def _open_records(input_path, required, columns) -> tuple[Iterator[Record], Record | None]:
-    """The input's records, its first one read already so that an unusable input fails before any output."""
+    """The input's records, its first one read already so that an unusable input fails before any output.
+
+    Fields the job does not read are warned about once each, naming the closest known field (a
+    misspelt `articel_id` must not silently become "no article"); an empty input is warned about.
+    """
+    known = {"id", *required, *columns}
+    check = _FieldCheck(known, Path(input_path).name)
+    if input_kind(input_path) == "parquet":
+        # Only known columns are read from Parquet: check the schema instead.
+        try:
+            import pyarrow.parquet as pq
+
+            check(pq.read_schema(input_path).names)
+        except Exception:  # noqa: BLE001 - an unreadable file is reported by iter_records
+            pass
     records = iter_records(input_path, required=required, columns=columns)
     first = next(records, None)
-    return itertools.chain([first] if first is not None else [], records), first
+    if first is None:
+        logger.warning("%s: the input holds no records", Path(input_path).name)
+
+    def checked(stream):
+        for record in stream:
+            if record.error is None:
+                check(record.fields)
+            yield record
+
+    return checked(itertools.chain([first] if first is not None else [], records)), first
+
+
+class _FieldCheck:
+    """Warns once per unknown field name, with the closest known name when there is one."""
+
+    def __init__(self, known: set[str], name: str):
+        self.known, self.name, self.seen = known, name, set()
+
+    def __call__(self, fields) -> None:
+        for key in fields:
+            if key in self.known or key in self.seen:
+                continue
+            self.seen.add(key)
+            close = difflib.get_close_matches(str(key), sorted(self.known), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(sorted(self.known))}"
+            logger.warning("%s: unknown field %r is ignored; %s", self.name, key, hint)
 
 
 # --- segment ---------------------------------------------------------------------------------------
@@ -234,7 +278,8 @@ SCORE_WINDOW_COMMENTS = 4096  # comments per window: the scope of length sorting
 SCORE_CHUNK_COMMENTS = SCORE_WINDOW_COMMENTS  # the old name of the window size
 BATCH_TOKENS = 4096  # padded tokens per forward batch: measured fastest on 2 cores (8192 is ~5% slower)
 ARTICLE_CACHE_SIZE = 4096  # article embeddings kept (about 1.5 KiB each for a 384-wide encoder)
-NO_COMMENTS = "no reader comments found on the page (nothing to score)"
+NO_COMMENTS = "page(s) without reader comments (nothing to score)"
+NO_ARTICLE = "comment(s) without an article (off_topic null; give `article`, `article_id` or pages)"
 COMMENT_CACHE_SIZE = 16384  # recent comment embeddings kept, keyed by text digest (~25 MiB)
 SCORE_FIELDS = ("comment", "page", "article", "article_id", "format")
 SCORE_COLUMNS = ["id", "text", "incitement", "off_topic", "decision", "reasons", "model"]
@@ -559,6 +604,8 @@ class ScoreJob:
                     result.reject(item.id, item.number, reason)
                     continue
             for comment, score in zip(comments, scores):
+                if score.off_topic is None:
+                    result.notes[NO_ARTICLE] += 1
                 decision, reasons = self.policy.decide(score)
                 result.rows.append({
                     "id": comment.id, "text": comment.text, "incitement": score.incitement,
@@ -584,8 +631,8 @@ class ScoreJob:
                 else:
                     comments.append(_Comment(comment_id, comment.text, _digest(comment.text), key, body if key else None))
             if not page.comments:
-                # No output row would show for this page: account for it in the rejects file.
-                raise InputError(NO_COMMENTS)
+                # Not an error (many pages have no comments section); counted in the summary.
+                result.notes[NO_COMMENTS] += 1
             return comments, warnings
         _, comments, warnings = item.payload
         for comment in comments:

@@ -97,6 +97,7 @@ class WindowResult:
     rows: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)  # {"id", "number", "reason"}
     warnings: int = 0
+    notes: Counter = field(default_factory=Counter)  # things worth a line in the summary, e.g. comments without an article
 
     def reject(self, record_id, number: int, reason: str) -> None:
         self.rejects.append({"id": record_id, "number": number, "reason": reason})
@@ -245,6 +246,7 @@ class RunState:
     rejected: int = 0
     warnings: int = 0
     reasons: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)
     output_bytes: int | None = None
     rejects_bytes: int | None = None
     complete: bool = False
@@ -260,6 +262,7 @@ class RunState:
             "rejected": self.rejected,
             "warnings": self.warnings,
             "reasons": dict(self.reasons),
+            "notes": dict(self.notes),
             "output_bytes": self.output_bytes,
             "rejects_bytes": self.rejects_bytes,
             "complete": self.complete,
@@ -290,7 +293,7 @@ class RunState:
             )
         state = cls(
             records=data["records"], written=data["written"], rejected=data["rejected"], warnings=data["warnings"],
-            reasons=Counter(data["reasons"]), output_bytes=data["output_bytes"],
+            reasons=Counter(data["reasons"]), notes=Counter(data.get("notes", {})), output_bytes=data["output_bytes"],
             rejects_bytes=data["rejects_bytes"], complete=data["complete"],
         )
         if state.output_bytes is not None and output.exists() and output.stat().st_size < state.output_bytes:
@@ -500,6 +503,7 @@ def run(
         state.written += len(result.rows)
         state.rejected += len(result.rejects)
         state.warnings += result.warnings
+        state.notes.update(result.notes)
         state.output_bytes = writer.offset
         state.rejects_bytes = reject_writer.offset if reject_writer is not None else None
         if sidecar is not None:

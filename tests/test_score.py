@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from modclf import ConfigError, InputError, Score
-from modclf.batch import score_file
+from modclf.batch import NO_ARTICLE, NO_COMMENTS, score_file
 from modclf.cli import main
 from modclf.policy import DEFAULT_POLICY_PATH, Policy, Thresholds
 from modclf.segment import Comment, Line, Page
@@ -240,8 +240,10 @@ def test_page_records_score_each_comment_against_the_page_body(fake_segmenting_c
     )
     out, rejects = tmp_path / "out.jsonl", tmp_path / "rej.jsonl"
     summary = score_file(clf, dump, out, rejects, policy=Policy.load(_policy(tmp_path, FLAG_ALL)))
-    # The page without comments has no output row, so it is accounted for in the rejects file.
-    assert (summary.read, summary.written, summary.rejected) == (3, 3, 2)
+    # A page without comments is no error: it has no output row and is counted in the summary.
+    assert (summary.read, summary.written, summary.rejected) == (3, 3, 1)
+    assert summary.notes == {NO_COMMENTS: 1, NO_ARTICLE: 1}
+    assert f"1 {NO_COMMENTS}" in summary.line("records", "comments")
     records = _read_jsonl(out)
     assert [(r["id"], r["text"]) for r in records] == [
         ("p1#0", "Great story!"), ("p1#1", "Burn it all down."), ("p3#0", "A comment on a page without body"),
@@ -252,7 +254,6 @@ def test_page_records_score_each_comment_against_the_page_body(fake_segmenting_c
         assert record["off_topic"] == pytest.approx(score.off_topic, abs=1e-5)
     assert records[2]["off_topic"] is None and records[2]["reasons"] == ["incitement"]
     assert _read_jsonl(rejects) == [
-        {"id": 7, "number": 2, "reason": "no reader comments found on the page (nothing to score)"},
         {"id": "p3#1", "number": 3, "reason": "comment is 100,001 characters; the limit is 100,000"},
     ]
 
@@ -349,3 +350,23 @@ def test_auto_precision_resolves_to_a_real_one(monkeypatch):
     assert resolve_precision("auto") == "bf16"
     with pytest.raises(ValueError, match="precision must be one of"):
         resolve_precision("fp8")
+
+
+def test_unknown_fields_are_warned_about_with_the_closest_known_name(tiny_clf, tmp_path, caplog):
+    dump = _write_jsonl(tmp_path / "c.jsonl", [{"id": 1, "comment": "Hi", "articel_id": "a1"},
+                                               {"id": 2, "comment": "Ho", "articel_id": "a1", "colour": "red"}])
+    with caplog.at_level("WARNING", logger="modclf"):
+        summary = score_file(tiny_clf, dump, tmp_path / "o.jsonl", tmp_path / "r.jsonl")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ["c.jsonl: unknown field 'articel_id' is ignored; did you mean 'article_id'?",
+                        "c.jsonl: unknown field 'colour' is ignored; known fields: article, article_id, comment, "
+                        "format, id, page"]
+    assert summary.notes == {NO_ARTICLE: 2}
+
+
+def test_an_empty_input_is_warned_about(tiny_clf, tmp_path, caplog):
+    dump = tmp_path / "empty.jsonl"
+    dump.write_text("")
+    with caplog.at_level("WARNING", logger="modclf"):
+        summary = score_file(tiny_clf, dump, tmp_path / "o.jsonl", tmp_path / "r.jsonl")
+    assert summary.read == 0 and "empty.jsonl: the input holds no records" in caplog.text
