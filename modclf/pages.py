@@ -49,6 +49,7 @@ class Block:
     tag: str = ""  # HTML: the enclosing block element ("p", "li", "h2", ...); "" for plain text
     dom_words: tuple[str, ...] = ()  # HTML: class/id words of the block and its ancestors
     link_density: float = 0.0  # HTML: share of the block's characters inside <a> links
+    cut: bool = False  # longer than MAX_BLOCK_CHARS: only its start was kept
 
 
 @dataclass
@@ -60,34 +61,87 @@ class PageInput:
     warnings: list[str] = field(default_factory=list)
 
 
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' for text whose every other byte is NUL (UTF-16 of Latin script)."""
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
     """True for bytes that are not text in any encoding we read (NULs or many control bytes)."""
     head = data[:8192]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return False  # UTF-16 with BOM: NUL bytes are expected
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head):
+        return False  # UTF-16: NUL bytes are expected
     if b"\x00" in head:
         return True
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return bool(head) and controls / len(head) > 0.1
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_SINGLE_BYTE_LATIN = re.compile(r"^(cp125\d|iso8859_\d+|latin_?\d|mac_\w+|cp437|cp850|ascii)$")
+# Shorter texts are decoded as cp1252 when not UTF-8: charset detection needs text to go on.
+MIN_DETECT_BYTES = 200
+
+
+def decode_page_bytes(data: bytes) -> tuple[str, str, str]:
+    """(text, encoding, how it was chosen): the one decoder of page bytes, for training and inference.
+
+    Order: a BOM; strict UTF-8; UTF-16 without BOM; the charset an HTML <meta> declares (ISO-8859-1
+    read as cp1252, as browsers do; a declared UTF-8 that does not decode is ignored);
+    charset-normalizer's guess unless it is a single-byte Latin code page; cp1252.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", "byte order mark"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16", "byte order mark"
+    try:
+        return data.decode("utf-8"), "utf-8", "valid UTF-8"
+    except UnicodeDecodeError:
+        pass
+    utf16 = _utf16_without_bom(data[:8192])
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16, "NUL byte pattern"
+    match = _META_CHARSET.search(data[:10_000])
+    if match:
+        declared = match.group(1).decode("ascii", errors="ignore").lower()
+        if declared.replace("-", "") not in ("utf8", "utf16"):
+            if declared in ("iso88591", "iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
+                declared = "cp1252"
+            try:
+                return data.decode(declared), declared, "declared by the page's <meta charset>"
+            except (LookupError, UnicodeDecodeError):
+                pass
+    if len(data) >= MIN_DETECT_BYTES:
+        try:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(data).best()
+            # Its guesses among the single-byte Latin code pages are unreliable (Latin-1 French read
+            # as cp1250: "ï" -> "ď"); cp1252 is what English pages that are not UTF-8 almost always are.
+            if best is not None and best.encoding and not _SINGLE_BYTE_LATIN.match(best.encoding):
+                return str(best), best.encoding, "detected by charset-normalizer"
+        except Exception as exc:  # noqa: BLE001 - a detector failure must not lose the page
+            logger.debug("charset detection failed: %s", exc)
+    return data.decode("cp1252", errors="replace"), "cp1252", "fallback for text that is not UTF-8"
+
+
 def decode_bytes(data: bytes, source: str = "input") -> tuple[str, list[str]]:
-    """Decode page bytes: UTF-8 (or UTF-16 with BOM); invalid bytes are replaced and reported."""
+    """Decode page or field bytes (decode_page_bytes); a guessed encoding is reported as a warning."""
     if looks_binary(data):
         raise InputError(f"{source}: looks like a binary file, not a text or HTML page")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), []
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        text = data.decode("utf-8", errors="replace")
-        bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
-        warning = (
-            f"{source}: not valid UTF-8 (first bad byte at offset {exc.start}); "
-            f"{bad} invalid byte sequence(s) replaced with U+FFFD"
-        )
-        logger.warning(warning)
-        return text, [warning]
+    text, encoding, how = decode_page_bytes(data)
+    if encoding in ("utf-8", "utf-8-sig", "utf-16"):
+        return text, []
+    warning = f"{source}: not valid UTF-8; decoded as {encoding} ({how})"
+    logger.warning(warning)
+    return text, [warning]
 
 
 def detect_format(text: str) -> str:
@@ -104,7 +158,7 @@ def text_blocks(text: str) -> list[Block]:
     for line in _LINE_BREAK.split(text):
         line = line.strip()
         if line:
-            blocks.append(Block(text=line[:MAX_BLOCK_CHARS]))
+            blocks.append(Block(text=line[:MAX_BLOCK_CHARS], cut=len(line) > MAX_BLOCK_CHARS))
     return blocks
 
 
@@ -154,7 +208,8 @@ class _BlockBuilder:
             if text:
                 tag, words = self.context
                 density = self.link_chars / self.total_chars if self.total_chars else 0.0
-                self.blocks.append(Block(text[:MAX_BLOCK_CHARS], tag, words, round(min(density, 1.0), 3)))
+                cut = len(text) > MAX_BLOCK_CHARS or self.total_chars > MAX_BLOCK_CHARS
+                self.blocks.append(Block(text[:MAX_BLOCK_CHARS], tag, words, round(min(density, 1.0), 3), cut))
         self.parts, self.link_chars, self.total_chars = [], 0, 0
 
 
@@ -227,7 +282,7 @@ def read_page(page: str | bytes, fmt: str = "auto", source: str = "input") -> Pa
     """Read one raw page into blocks.
 
     Args:
-        page: the page as text or raw bytes (decoded as UTF-8 with replacement, reported).
+        page: the page as text or raw bytes (decode_bytes: UTF-8, else a detected charset, reported).
         fmt: "auto" (detect), "text" or "html".
         source: a name for the page used in warnings and errors.
 
@@ -245,4 +300,10 @@ def read_page(page: str | bytes, fmt: str = "auto", source: str = "input") -> Pa
     if fmt == "auto":
         fmt = detect_format(page)
     blocks = html_blocks(page) if fmt == "html" else text_blocks(page)
+    cut = sum(block.cut for block in blocks)
+    if cut:
+        warning = (f"{source}: {cut} block(s) longer than {MAX_BLOCK_CHARS:,} characters; only their first "
+                   f"{MAX_BLOCK_CHARS:,} are read")
+        logger.warning(warning)
+        warnings = [*warnings, warning]
     return PageInput(blocks=blocks, format=fmt, warnings=warnings)

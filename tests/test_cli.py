@@ -72,7 +72,7 @@ def test_segment_jsonl_dump_writes_good_records_and_rejects_bad_ones(tiny_clf, t
     assert [line["text"] for line in records[0]["lines"]] == PAGE.split("\n")[:4]
     assert records[1]["lines"] == [] and records[1]["comments"] == []
     assert [line["text"] for line in records[2]["lines"]] == ["Hello"]
-    assert records[3]["lines"][0]["text"] == "caf\ufffd"
+    assert records[3]["lines"][0]["text"] == "caf\u00e9"
 
     got = {(r["id"], r["number"]): r["reason"] for r in _read_jsonl(rejects)}
     assert set(got) == {(2, 2), (3, 3), ("none", 4), ("num", 5), ("bin", 6)}

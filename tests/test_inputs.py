@@ -58,11 +58,11 @@ def test_a_ten_thousand_line_page_completes(tiny_clf):
     assert result.lines[-1].text == "Line 9999 of a very long page."
 
 
-def test_non_utf8_bytes_are_replaced_and_reported(tiny_clf, caplog):
+def test_non_utf8_bytes_are_decoded_as_cp1252_and_reported(tiny_clf, caplog):
     data = "Caf\u00e9 au lait\nSecond line".encode("latin-1")
     with caplog.at_level(logging.WARNING, logger="modclf"):
         result = tiny_clf.segment(data)
-    assert [line.text for line in result.lines] == ["Caf\ufffd au lait", "Second line"]
+    assert [line.text for line in result.lines] == ["Caf\u00e9 au lait", "Second line"]
     assert result.warnings and "not valid UTF-8" in result.warnings[0]
     assert any("not valid UTF-8" in r.getMessage() for r in caplog.records)
 
@@ -153,9 +153,9 @@ def test_jsonl_malformed_records_come_out_as_errors_with_line_numbers(tmp_path):
     assert got[6] == (8, 7, None)
     assert got[7][:2] == (9, 9) and "string or an integer" in got[7][2]
     assert got[8] == (10, "b", None)
-    # Invalid UTF-8 survives reading; decoding it (modclf.pages) replaces and reports it.
+    # Invalid UTF-8 survives reading; decoding it (modclf.pages) guesses the charset and reports it.
     page = list(iter_records(path))[-1].fields["page"]
-    assert decode_bytes(text_bytes(page))[0] == "caf\ufffd"
+    assert decode_bytes(text_bytes(page))[0] == "caf\u00e9"
 
 
 def test_jsonl_gz_is_read(tmp_path):
@@ -278,3 +278,37 @@ def test_reject_writer_appends_json_lines(tmp_path):
         {"id": "a", "number": 3, "reason": "invalid JSON"},
         {"id": 9, "number": 9, "reason": "missing field 'id'"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "encoding"),
+    [
+        ("Na\u00efve caf\u00e9 r\u00e9sum\u00e9. " * 20, "Na\u00efve caf\u00e9", "cp1252"),  # Latin-1, long: detected
+        ("\u201cQuoted\u201d \u2013 caf\u00e9", "\u201cQuoted\u201d \u2013 caf\u00e9", "cp1252"),  # cp1252, short
+    ],
+)
+def test_non_utf8_text_is_decoded_by_charset(data, text, encoding):
+    raw = data.encode("cp1252")
+    decoded, warnings = decode_bytes(raw, "p.txt")
+    assert decoded.startswith(text) and "\ufffd" not in decoded
+    assert warnings and f"decoded as {encoding}" in warnings[0]
+
+
+def test_utf16_without_bom_and_mislabelled_pages():
+    decoded, warnings = decode_bytes("Hello W\u00f6rld, a page in UTF-16".encode("utf-16-le"))
+    assert decoded == "Hello W\u00f6rld, a page in UTF-16" and "utf-16-le" in warnings[0]
+    # Declares UTF-8 but is cp1252: the declaration is not trusted.
+    page = ('<html><head><meta charset="utf-8"></head><body><p>Caf\u00e9 \u201cnews\u201d</p></body></html>' * 5)
+    decoded, warnings = decode_bytes(page.encode("cp1252"))
+    assert "Caf\u00e9 \u201cnews\u201d" in decoded and warnings
+    # A declared charset wins over detection.
+    page = '<html><head><meta charset="iso-8859-1"></head><body><p>Caf\u00e9</p></body></html>'
+    assert "declared" in decode_bytes(page.encode("latin-1"))[1][0]
+
+
+def test_blocks_over_the_limit_are_reported(caplog):
+    with caplog.at_level(logging.WARNING, logger="modclf"):
+        page = read_page("Title\n" + "x" * (MAX_BLOCK_CHARS + 5), source="big.txt")
+    assert len(page.blocks[1].text) == MAX_BLOCK_CHARS and page.blocks[1].cut
+    assert page.warnings == [f"big.txt: 1 block(s) longer than {MAX_BLOCK_CHARS:,} characters; only their "
+                             f"first {MAX_BLOCK_CHARS:,} are read"]

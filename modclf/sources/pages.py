@@ -27,7 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from modclf.pages import MAX_BLOCK_CHARS, Block, html_blocks, text_blocks
+from modclf.pages import MAX_BLOCK_CHARS, Block, decode_page_bytes, html_blocks, text_blocks
 from modclf.sources import resolve_data_dir
 from modclf.sources.types import LabeledPage
 
@@ -61,43 +61,13 @@ def split_of(group: str, dev_share: float = DEV_SHARE) -> str:
 # --------------------------------------------------------------------------------------------
 # Decoding
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
 def decode_html_bytes(data: bytes, source: str = "page") -> tuple[str, str]:
-    """Decode HTML bytes to text; returns (text, encoding used).
-
-    Order: BOM, strict UTF-8, the charset of a <meta> tag, charset_normalizer, cp1252.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    match = _META_CHARSET.search(data[:10_000])
-    if match:
-        declared = match.group(1).decode("ascii", errors="ignore").lower()
-        # A page that declares UTF-8 but is not valid UTF-8 is almost always cp1252.
-        if declared.replace("-", "") not in ("utf8", "utf16"):
-            if declared in ("iso88591", "iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
-                declared = "cp1252"  # what browsers do, and these pages use cp1252 quotes
-            try:
-                return data.decode(declared), declared
-            except (LookupError, UnicodeDecodeError):
-                pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is not None and best.encoding:
-            return str(best), best.encoding
-    except Exception as exc:  # noqa: BLE001 - a detector failure must not lose the page
-        logger.debug("%s: charset detection failed: %s", source, exc)
-    return data.decode("cp1252", errors="replace"), "cp1252"
+    """(text, encoding): modclf.pages.decode_page_bytes, the decoder inference uses too."""
+    text, encoding, _ = decode_page_bytes(data)
+    return text, encoding
 
 
 def decode_gold_bytes(data: bytes) -> str:
