@@ -141,12 +141,27 @@ def _open_records(input_path, required, columns) -> tuple[Iterator[Record], Reco
         logger.warning("%s: the input holds no records", Path(input_path).name)
 
     def checked(stream):
+        seen: set[int] = set()
+        repeated = 0
         for record in stream:
             if record.error is None:
                 check(record.fields)
+                if len(seen) < MAX_IDS_CHECKED:
+                    key = hash((type(record.id).__name__, record.id))
+                    if key in seen:
+                        repeated += 1
+                        if repeated <= 3:
+                            logger.warning("%s: id %r repeats an earlier record's id", Path(input_path).name, record.id)
+                    seen.add(key)
             yield record
+        if repeated:
+            logger.warning("%s: %d record(s) repeat an earlier id; outputs keep them apart only by order",
+                           Path(input_path).name, repeated)
 
     return checked(itertools.chain([first] if first is not None else [], records)), first
+
+
+MAX_IDS_CHECKED = 5_000_000  # ids remembered for the duplicate check (about 0.3 GB at most)
 
 
 class _FieldCheck:

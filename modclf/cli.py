@@ -12,6 +12,7 @@ rejected); 2 bad command-line usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -74,11 +75,33 @@ def _engine_options(args: argparse.Namespace):
                       progress=not args.no_progress and not args.quiet)
 
 
+@contextlib.contextmanager
+def _stdin_as_file(args: argparse.Namespace):
+    """INPUT "-": standard input (JSON Lines) spooled to a temporary file for the run."""
+    if args.input != "-":
+        yield
+        return
+    if args.resume:
+        raise ModClfError("--resume needs an input file; standard input cannot be read again")
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="modclf-stdin-") as folder:
+        path = os.path.join(folder, "stdin.jsonl")
+        with open(path, "wb") as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+        args.input = path
+        try:
+            yield
+        finally:
+            args.input = "-"
+
+
 def _check_outputs(args: argparse.Namespace):
     """(output or None, rejects or None) checked before the model is loaded."""
     from modclf.dumps import JSONL_SUFFIXES, check_output_path, default_rejects_path
 
-    output = check_output_path(args.output, args.input) if args.output else None
+    output = check_output_path(args.output, args.input) if args.output and args.output != "-" else None
     rejects = args.rejects
     if rejects is None and output is not None:
         rejects = default_rejects_path(output)
@@ -94,10 +117,10 @@ def _setup_segment(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "input",
         help="a page (.txt, .html, .htm), a folder of pages, or a dump (.jsonl, .jsonl.gz, .csv, "
-        ".parquet) of records with `id` and `page`",
+        ".parquet) of records with `id` and `page`; - reads JSON Lines from standard input",
     )
     parser.add_argument(
-        "-o", "--output", help="output by extension: .jsonl, .jsonl.gz, .csv or .parquet; default: JSON Lines on stdout"
+        "-o", "--output", help="output by extension: .jsonl, .jsonl.gz, .csv or .parquet; default (or -): JSON Lines on stdout"
     )
     parser.add_argument(
         "--rejects",
@@ -107,9 +130,16 @@ def _setup_segment(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("auto", "text", "html"), default="auto", help="page format (default: auto)")
     _add_model_options(parser)
     _add_engine_options(parser, window=16, workers=False)
+    parser.epilog = ("examples: modclf segment page.html | modclf segment pages/ -o segmented.jsonl | "
+                     "modclf segment dump.parquet -o out.parquet --resume")
 
 
 def _run_segment(args: argparse.Namespace) -> int:
+    with _stdin_as_file(args):
+        return _segment(args)
+
+
+def _segment(args: argparse.Namespace) -> int:
     from modclf.api import ModClf
     from modclf.batch import segment_file
     from modclf.dumps import input_kind, stdout_text
@@ -136,11 +166,12 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "input",
         help="a dump (.jsonl, .jsonl.gz, .csv, .parquet) of records with `id` and either `page` (a page "
-        "to segment) or `comment` (with optional `article` text or `article_id`); or a page file or folder",
+        "to segment) or `comment` (with optional `article` text or `article_id`); or a page file or folder; "
+        "- reads JSON Lines from standard input",
     )
     parser.add_argument(
         "-o", "--output", help="one record per comment, by extension: .jsonl, .jsonl.gz, .csv or .parquet; "
-        "default: JSON Lines on stdout",
+        "default (or -): JSON Lines on stdout",
     )
     parser.add_argument(
         "--articles", help="dump of records with `id` and `article` (or `page`) that `article_id` refers to"
@@ -156,9 +187,16 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
         "--batch-tokens", type=_positive_int, default=None, help="padded tokens per forward batch (default: 8192)"
     )
     _add_engine_options(parser, window=4096, workers=True)
+    parser.epilog = ("examples: modclf score comments.jsonl --articles articles.jsonl -o scored.csv | "
+                     "modclf score pages/ -o scored.jsonl | cat comments.jsonl | modclf score - -o -")
 
 
 def _run_score(args: argparse.Namespace) -> int:
+    with _stdin_as_file(args):
+        return _score(args)
+
+
+def _score(args: argparse.Namespace) -> int:
     from modclf.api import ModClf
     from modclf.batch import BATCH_TOKENS, score_file
     from modclf.dumps import input_kind, stdout_text
@@ -194,7 +232,32 @@ def _run_score(args: argparse.Namespace) -> int:
 
 def _setup_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="YAML training config (see configs/default.yaml)")
-    parser.epilog = "Any setting of the config can be overridden as --key=value (type-checked against the config)."
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "Any setting of the config can be overridden as --key=value (type-checked against the config).\n"
+        "example: modclf train --config configs/retrain.yaml --label_files='[labels.jsonl]' --scoring_epochs=1\n\n"
+        "settings (configs/default.yaml):\n" + _config_keys_help()
+    )
+
+
+def _config_keys_help() -> str:
+    """`key: why` for each setting of the shipped default training config, from its comments."""
+    import re
+    from pathlib import Path
+
+    here = Path(__file__).resolve()
+    for path in (here.parents[1] / "configs" / "default.yaml", here.parent / "defaults" / "default.yaml"):
+        if path.is_file():
+            break
+    else:
+        return "  (configs/default.yaml not found)"
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^(\w+):\s*(.*?)\s*#\s*(.*)$", line)
+        if match:
+            key, value, why = match.groups()
+            lines.append(f"  {key} = {value}: {why}")
+    return "\n".join(lines)
 
 
 def _run_train(args: argparse.Namespace) -> int:
@@ -316,6 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (help_text, setup, run) in SUBCOMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)
         setup(sub)
+        # -v/-q also after the subcommand (SUPPRESS: not given there keeps the top-level value).
+        sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging")
+        sub.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="errors only")
         sub.set_defaults(run=run)
     return parser
 

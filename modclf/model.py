@@ -602,7 +602,11 @@ def load_model(folder: str | Path):
         )
     if config.base is not None:
         encoder_folder = base.resolve(config.base, folder)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" of a 6-layer encoder is noise on stderr
         encoder = AutoModel.from_pretrained(str(encoder_folder))
+        hf_logging.enable_progress_bar()
     elif (folder / ENCODER_DIR).exists():
         encoder_folder = folder / ENCODER_DIR
         encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(encoder_folder)))

@@ -202,3 +202,28 @@ def test_cli_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["segment", "x.jsonl", "--precision", "fp8"])
     assert exc.value.code == 2
+
+
+def test_stdin_to_stdout_and_quiet_after_the_subcommand(tiny_model_dir, tmp_path):
+    import subprocess
+    import sys
+
+    lines = "".join(json.dumps({"id": i, "comment": f"comment {i}"}) + "\n" for i in range(3))
+    out = subprocess.run([sys.executable, "-m", "modclf", "score", "-", "-o", "-", "--model", str(tiny_model_dir), "-q"],
+                         input=lines, capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line)["id"] for line in out.stdout.splitlines()] == [0, 1, 2]
+    assert out.stderr == ""  # -q after the subcommand: errors only
+    out = subprocess.run([sys.executable, "-m", "modclf", "score", "-", "--resume", "-o", str(tmp_path / "o.jsonl"),
+                          "--model", str(tiny_model_dir)], input=lines, capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 1 and "standard input cannot be read again" in out.stderr
+
+
+def test_duplicate_ids_are_warned_about(tiny_clf, tmp_path, caplog):
+    from modclf.batch import score_file
+
+    dump = tmp_path / "d.jsonl"
+    dump.write_text("".join(json.dumps({"id": i % 2, "comment": f"c {i}"}) + "\n" for i in range(4)))
+    with caplog.at_level("WARNING", logger="modclf"):
+        score_file(tiny_clf, dump, tmp_path / "o.jsonl", tmp_path / "r.jsonl")
+    assert "d.jsonl: 2 record(s) repeat an earlier id" in caplog.text
