@@ -139,3 +139,24 @@ class ModClf:
             article_emb = self.embed_articles([article])[0]
         scores = self.score_embedded(items, [article_emb] * len(items), spans=spans)
         return scores[0] if single else scores
+
+    def moderate(
+        self, comments: str | list[str], article: str | None = None, policy=None, spans: bool = False
+    ) -> Score | list[Score]:
+        """score(), with the moderation policy's decision on each comment (Score.decision, .reasons).
+
+        Args:
+            policy: a modclf.policy.Policy, or a path to a policy YAML; default: the default policy.
+
+        Example:
+            >>> clf.moderate("I will find you.").decision
+            'review'
+        """
+        from modclf.policy import Policy
+
+        if not isinstance(policy, Policy):
+            policy = Policy.load(policy)
+        result = self.score(comments, article=article, spans=spans)
+        for score in [result] if isinstance(result, Score) else result:
+            score.decision, score.reasons = policy.decide(score)
+        return result

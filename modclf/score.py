@@ -22,6 +22,8 @@ LABELS = ("incitement", "off_topic")
 class Score:
     """Calibrated probabilities for one comment; off_topic is None when it had no article.
 
+    `decision` and `reasons` are set by ModClf.moderate (a moderation policy applied to the scores).
+
     `spans` (when asked for) holds each sentence's own incitement probability, so a moderator sees
     which sentence drove the score: [{"begin", "end", "incitement"}] in character offsets.
     """
@@ -29,11 +31,14 @@ class Score:
     incitement: float
     off_topic: float | None
     spans: list[dict] | None = None
+    decision: str | None = None  # "allow" | "review" | "remove", from ModClf.moderate
+    reasons: list[str] | None = None  # the labels behind the decision
 
     def as_dict(self) -> dict:
         out = {"incitement": self.incitement, "off_topic": self.off_topic}
-        if self.spans is not None:
-            out["spans"] = self.spans
+        for name in ("spans", "decision", "reasons"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
         return out
 
 

@@ -370,3 +370,13 @@ def test_an_empty_input_is_warned_about(tiny_clf, tmp_path, caplog):
     with caplog.at_level("WARNING", logger="modclf"):
         summary = score_file(tiny_clf, dump, tmp_path / "o.jsonl", tmp_path / "r.jsonl")
     assert summary.read == 0 and "empty.jsonl: the input holds no records" in caplog.text
+
+
+def test_moderate_adds_the_policy_decision(tiny_clf, tmp_path):
+    policy = Policy.from_mapping({"incitement": {"review": 0.0, "remove": None}, "off_topic": {"review": None, "remove": None}})
+    result = tiny_clf.moderate(["one comment", "another"], article="An article.", policy=policy)
+    assert [(s.decision, s.reasons) for s in result] == [("review", ["incitement"])] * 2
+    plain = tiny_clf.score("one comment", article="An article.")
+    assert result[0].incitement == plain.incitement and plain.decision is None
+    assert result[0].as_dict()["decision"] == "review" and "decision" not in plain.as_dict()
+    assert tiny_clf.moderate("one comment").decision in ("allow", "review", "remove")  # the default policy
