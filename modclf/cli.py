@@ -357,6 +357,58 @@ def _run_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- thresholds ------------------------------------------------------------------------------------
+
+
+def _setup_thresholds(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Score your own labelled comments and print precision, recall and false-positive rate per "
+        "threshold, and the threshold that meets a target (for the review/remove settings of a policy)."
+    )
+    parser.epilog = "example: modclf thresholds labels.csv --label incitement --max-fpr 0.01"
+    parser.add_argument("labels", help="a label file (.jsonl, .csv, .parquet: text, article, incitement, off_topic; docs/label_files.md)")
+    parser.add_argument("--label", choices=("incitement", "off_topic"), required=True)
+    parser.add_argument("--max-fpr", type=float, help="highest false-positive rate allowed (e.g. 0.01 for remove)")
+    parser.add_argument("--min-precision", type=float, help="lowest precision allowed")
+    parser.add_argument("--min-recall", type=float, help="lowest recall wanted (e.g. 0.9 for review)")
+    _add_model_options(parser)
+
+
+def _run_thresholds(args: argparse.Namespace) -> int:
+    from modclf.api import ModClf
+    from modclf.sources.labels import load_label_files
+    from modclf.thresholds import format_table, pick_threshold, threshold_table
+
+    examples = [e for e in load_label_files(args.labels) if getattr(e, args.label) is not None]
+    if args.label == "off_topic":
+        examples = [e for e in examples if e.article]
+    if not examples:
+        raise ModClfError(f"{args.labels}: no row has a {args.label} label" +
+                          (" and an article" if args.label == "off_topic" else ""))
+    clf = ModClf.from_pretrained(args.model, precision=args.precision)
+    by_article: dict = {}
+    for e in examples:
+        by_article.setdefault(e.article, []).append(e)
+    scores, labels = [], []
+    for article, group in by_article.items():
+        for e, score in zip(group, clf.score([e.text for e in group], article=article)):
+            scores.append(getattr(score, args.label))
+            labels.append(getattr(e, args.label) >= 0.5)
+    rows = threshold_table(scores, labels)
+    print(f"{args.label}: {len(labels)} labelled comments, {sum(labels)} positive ({clf.model_id})")
+    print(format_table(rows))
+    targets = {"max_fpr": args.max_fpr, "min_precision": args.min_precision, "min_recall": args.min_recall}
+    if any(v is not None for v in targets.values()):
+        best = pick_threshold(rows, **targets)
+        wanted = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in targets.items() if v is not None)
+        if best is None:
+            print(f"no threshold meets {wanted} on this data")
+            return 1
+        print(f"threshold {best['threshold']:.6g} meets {wanted}: precision {best['precision']:.3f}, "
+              f"recall {best['recall']:.3f}, false-positive rate {best['fpr']:.4f} ({best['flagged']} flagged)")
+    return 0
+
+
 # --- registry --------------------------------------------------------------------------------------
 
 # name -> (help, setup(parser), run(args) -> exit code).
@@ -366,6 +418,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Cal
     "train": ("train or fine-tune a model from a YAML config", _setup_train, _run_train),
     "serve": ("serve the model over HTTP (Perspective- and Coral-compatible moderation service)", _setup_serve, _run_serve),
     "feedback": ("export moderator feedback gathered by the service as a label file", _setup_feedback, _run_feedback),
+    "thresholds": ("choose policy thresholds on your own labelled comments", _setup_thresholds, _run_thresholds),
     "bench": ("measure comments/s: matmul bound, naive baseline and the engine, on this machine", _setup_bench, _run_bench),
 }
 
