@@ -296,8 +296,9 @@ ARTICLE_CACHE_SIZE = 4096  # article embeddings kept (about 1.5 KiB each for a 3
 NO_COMMENTS = "page(s) without reader comments (nothing to score)"
 NO_ARTICLE = "comment(s) without an article (off_topic null; give `article`, `article_id` or pages)"
 COMMENT_CACHE_SIZE = 16384  # recent comment embeddings kept, keyed by text digest (~25 MiB)
-SCORE_FIELDS = ("comment", "page", "article", "article_id", "format")
-SCORE_COLUMNS = ["id", "text", "incitement", "off_topic", "decision", "reasons", "model"]
+# `text` is the comment's field in output and label files too; `comment` is its older name.
+SCORE_FIELDS = ("text", "comment", "page", "article", "article_id", "format")
+SCORE_COLUMNS = ["id", "text", "article_id", "incitement", "off_topic", "decision", "reasons", "model"]
 
 
 @dataclass
@@ -506,7 +507,7 @@ class ScoreJob:
     def schema():
         import pyarrow as pa
 
-        return pa.schema([("id", pa.string()), ("text", pa.string()), ("incitement", pa.float64()),
+        return pa.schema([("id", pa.string()), ("text", pa.string()), ("article_id", pa.string()), ("incitement", pa.float64()),
                           ("off_topic", pa.float64()), ("decision", pa.string()),
                           ("reasons", pa.list_(pa.string())), ("model", pa.string())])
 
@@ -526,19 +527,22 @@ class ScoreJob:
             raise InputError(record.error)
         fields = record.fields
         source = _source(self.name, self.record_unit, record.number, record.id)
-        has_comment, has_page = _given(fields, "comment"), _given(fields, "page")
+        if _given(fields, "text") and _given(fields, "comment"):
+            raise InputError("give 'text' or 'comment' (the same field), not both")
+        field_name = "text" if _given(fields, "text") else "comment"
+        has_comment, has_page = _given(fields, field_name), _given(fields, "page")
         if has_comment and has_page:
-            raise InputError("give either 'comment' or 'page', not both")
+            raise InputError(f"give either {field_name!r} or 'page', not both")
         if has_page:
             text, warnings = _page_text(record, source)
             # A page has ~50 comments: count it so that a window of pages stays near its size.
             return Item(record.number, record.id, payload=("page", text, _record_format(record, "auto"), warnings), weight=32)
         if not has_comment:
-            if "comment" in fields or "page" in fields:
-                name = "comment" if "comment" in fields else "page"
+            if field_name in fields or "page" in fields:
+                name = field_name if field_name in fields else "page"
                 raise InputError(f"field {name!r} is {'null' if fields[name] is None else 'empty'}")
-            raise InputError("missing field 'comment' (or 'page')")
-        text, warnings = _field_text(record, "comment", source)
+            raise InputError("missing field 'text' (or 'comment', or 'page')")
+        text, warnings = _field_text(record, field_name, source)
         problem = _comment_problem(text)
         if problem is not None:
             raise InputError(problem)
@@ -622,9 +626,12 @@ class ScoreJob:
                 if score.off_topic is None:
                     result.notes[NO_ARTICLE] += 1
                 decision, reasons = self.policy.decide(score)
+                row = {"id": comment.id, "text": comment.text}
+                if comment.article_id is not None:  # kept as the input gave it
+                    row["article_id"] = comment.article_id
                 result.rows.append({
-                    "id": comment.id, "text": comment.text, "incitement": score.incitement,
-                    "off_topic": score.off_topic, "decision": decision, "reasons": reasons, "model": self.model_id,
+                    **row, "incitement": score.incitement, "off_topic": score.off_topic, "decision": decision,
+                    "reasons": reasons, "model": self.model_id,
                 })
         return result
 
@@ -803,8 +810,8 @@ def score_file(
     records, first = _open_records(input_path, (), SCORE_FIELDS)
     # Fail on an unusable input before loading articles or creating any output.
     if first is not None and first.error is None and kind in ("csv", "parquet"):
-        if "comment" not in first.fields and "page" not in first.fields:
-            raise InputError(f"{input_path}: no column 'comment' or 'page' (columns: {', '.join(first.fields)[:300]})")
+        if not {"text", "comment", "page"} & set(first.fields):
+            raise InputError(f"{input_path}: no column 'text' (or 'comment') or 'page' (columns: {', '.join(first.fields)[:300]})")
     job = ScoreJob(clf, policy, articles, name, unit, batch_tokens)
     worker_factory = None
     if options.workers > 1:

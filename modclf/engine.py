@@ -225,8 +225,9 @@ def _csv_cell(value, header: bool):
 
 def _parquet_row(row: dict, columns: list[str]) -> dict:
     out = {c: row.get(c) for c in columns}
-    if "id" in out and out["id"] is not None:
-        out["id"] = str(out["id"])
+    for name in ("id", "article_id"):
+        if out.get(name) is not None:
+            out[name] = str(out[name])
     return out
 
 

@@ -104,7 +104,7 @@ def test_bad_records_including_a_megabyte_comment(tiny_clf, tmp_path):
                          options=RunOptions(progress=False))
     assert [r["id"] for r in _read_jsonl(out)] == [1, 8]
     got = [(r["number"], r["reason"].split(":")[0].split(" (")[0]) for r in _read_jsonl(rejects)]
-    assert got == [(2, "invalid JSON"), (3, "missing field 'comment'"), (4, "field 'comment' must be a string, got list"),
+    assert got == [(2, "invalid JSON"), (3, "missing field 'text'"), (4, "field 'comment' must be a string, got list"),
                    (5, "empty comment; there is nothing to score"),
                    (6, "comment is 1,000,000 characters; the limit is 100,000"), (7, "unknown article_id 'missing'")]
     assert summary.rejected == 6

@@ -163,7 +163,9 @@ def test_score_file_comments_with_article_text_and_article_id(tiny_clf, tmp_path
     assert (summary.read, summary.written, summary.rejected) == (4, 4, 0)
     records = _read_jsonl(out)
     assert [r["id"] for r in records] == ["c1", "c2", "c3", 4]
-    assert all(set(r) == OUTPUT_KEYS for r in records)
+    # article_id is kept, as the input gave it, where the input had one.
+    assert [set(r) - OUTPUT_KEYS for r in records] == [set(), {"article_id"}, set(), {"article_id"}]
+    assert (records[1]["article_id"], records[3]["article_id"]) == ("a1", "2")
     assert all(r["model"] == tiny_clf.model_id == "tiny@0.0.1" for r in records)
     expected = tiny_clf.score("Great story!", article=ARTICLE)
     for record in records[:2]:
@@ -205,7 +207,7 @@ def test_score_file_rejects_bad_records_with_line_numbers_and_reasons(tiny_clf, 
     got = {(r["id"], r["number"]): r["reason"] for r in _read_jsonl(rejects)}
     assert got == {
         (2, 2): got[(2, 2)],
-        ("nofield", 3): "missing field 'comment' (or 'page')",
+        ("nofield", 3): "missing field 'text' (or 'comment', or 'page')",
         ("num", 4): "field 'comment' must be a string, got int",
         ("empty", 5): "empty comment; there is nothing to score",
         ("unknown", 6): "unknown article_id 'zzz' (not in articles.jsonl)",
@@ -291,8 +293,8 @@ def test_articles_file_of_pages_and_each_article_embedded_once(fake_segmenting_c
 
 def test_score_csv_input_without_comment_column_fails_before_output(tiny_clf, tmp_path):
     dump = tmp_path / "c.csv"
-    dump.write_text("id,text\n1,hello\n")
-    with pytest.raises(InputError, match="no column 'comment' or 'page'"):
+    dump.write_text("id,body\n1,hello\n")
+    with pytest.raises(InputError, match=r"no column 'text' \(or 'comment'\) or 'page'"):
         score_file(tiny_clf, dump, tmp_path / "o.jsonl", tmp_path / "r.jsonl")
     assert not (tmp_path / "o.jsonl").exists()
 
@@ -360,7 +362,7 @@ def test_unknown_fields_are_warned_about_with_the_closest_known_name(tiny_clf, t
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == ["c.jsonl: unknown field 'articel_id' is ignored; did you mean 'article_id'?",
                         "c.jsonl: unknown field 'colour' is ignored; known fields: article, article_id, comment, "
-                        "format, id, page"]
+                        "format, id, page, text"]
     assert summary.notes == {NO_ARTICLE: 2}
 
 
@@ -380,3 +382,12 @@ def test_moderate_adds_the_policy_decision(tiny_clf, tmp_path):
     assert result[0].incitement == plain.incitement and plain.decision is None
     assert result[0].as_dict()["decision"] == "review" and "decision" not in plain.as_dict()
     assert tiny_clf.moderate("one comment").decision in ("allow", "review", "remove")  # the default policy
+
+
+def test_text_is_the_comment_field_too(tiny_clf, tmp_path):
+    dump = _write_jsonl(tmp_path / "c.jsonl", [{"id": 1, "text": "Great story!"},
+                                               {"id": 2, "text": "a", "comment": "b"}])
+    summary = score_file(tiny_clf, dump, tmp_path / "o.jsonl", tmp_path / "r.jsonl")
+    assert (summary.written, summary.rejected) == (1, 1)
+    assert _read_jsonl(tmp_path / "o.jsonl")[0]["text"] == "Great story!"
+    assert "not both" in _read_jsonl(tmp_path / "r.jsonl")[0]["reason"]

@@ -67,7 +67,7 @@ def _post(server, path, body, key=KEY, **kw):
 
 
 def test_native_score_matches_the_library_and_carries_decisions(server, tiny_clf):
-    body = {"comments": [{"id": "a", "comment": "You will pay for this."},
+    body = {"comments": [{"id": "a", "text": "You will pay for this."},
                          {"id": 7, "comment": "Nice article.", "article": "The council met today."}],
             "spans": True}
     r = _post(server, "/v1/score", body)

@@ -14,7 +14,7 @@ from typing import Literal
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modclf import __version__
@@ -38,7 +38,8 @@ OPEN_PATHS = ("/healthz", "/readyz", "/docs", "/openapi.json", "/docs/oauth2-red
 
 class CommentIn(BaseModel):
     id: str | int | None = Field(None, description="your id of the comment, returned with its scores")
-    comment: str = Field(..., description="the comment text")
+    text: str = Field(..., description="the comment text (`comment` is accepted too, as in dumps)",
+                      validation_alias=AliasChoices("text", "comment"))
     article: str | None = Field(None, description="the article text (for off_topic)")
     article_id: str | None = Field(None, description="id of an article registered with PUT /v1/articles/{id}")
 
@@ -231,14 +232,14 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
             raise ApiError(400, f"{len(body.comments)} comments; the limit per request is {config.max_comments_per_request}")
         items = []
         for i, c in enumerate(body.comments):
-            check_comment(c.comment, f"comments[{i}]")
+            check_comment(c.text, f"comments[{i}]")
             if c.article is not None and c.article_id is not None:
                 raise ApiError(400, f"comments[{i}]: give 'article' or 'article_id', not both")
             article = article_by_id(c.article_id) if c.article_id is not None else c.article
-            items.append((c.comment, article if article and article.strip() else None))
+            items.append((c.text, article if article and article.strip() else None))
         scores = await score_grouped(items, body.spans)
         return {"model": clf.model_id,
-                "results": [record(c.id, c.comment, s, c.article_id) for c, s in zip(body.comments, scores)]}
+                "results": [record(c.id, c.text, s, c.article_id) for c, s in zip(body.comments, scores)]}
 
     @app.post("/v1/segment", summary="segment a page into body, boilerplate and comments, and score its comments")
     async def segment(body: SegmentRequest):
