@@ -529,7 +529,7 @@ class ScoreJob:
         source = _source(self.name, self.record_unit, record.number, record.id)
         if _given(fields, "text") and _given(fields, "comment"):
             raise InputError("give 'text' or 'comment' (the same field), not both")
-        field_name = "text" if _given(fields, "text") else "comment"
+        field_name = "comment" if "comment" in fields and not _given(fields, "text") else "text"
         has_comment, has_page = _given(fields, field_name), _given(fields, "page")
         if has_comment and has_page:
             raise InputError(f"give either {field_name!r} or 'page', not both")

@@ -166,7 +166,8 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "input",
         help="a dump (.jsonl, .jsonl.gz, .csv, .parquet) of records with `id` and either `page` (a page "
-        "to segment) or `comment` (with optional `article` text or `article_id`); or a page file or folder; "
+        "to segment) or `text` (the comment; `comment` is read too; with optional `article` text or "
+        "`article_id`); or a page file or folder; "
         "- reads JSON Lines from standard input",
     )
     parser.add_argument(
