@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
 
 import torch
 
-from modclf.encode import PRECISIONS, resolve_precision  # noqa: F401  (re-exported: public since 0.1.0)
+from modclf.encode import PRECISIONS, choose_precision, resolve_precision  # noqa: F401  (PRECISIONS: public since 0.1.0)
 from modclf.errors import InputError, ModelLoadError
 from modclf.model import ModClfModel, load_model, save_model
 from modclf.pages import read_page
@@ -31,6 +32,16 @@ def default_model_path() -> Path:
     return checkout if checkout.is_dir() else PACKAGED_MODELS_DIR / DEFAULT_MODEL_NAME
 
 
+def _measured_precision(folder: Path | None) -> dict | None:
+    """The `precision` results the release gate stored in a model folder's metrics.json, if any."""
+    if folder is None:
+        return None
+    try:
+        return json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8")).get("precision")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 class ModClf:
     """Segment scraped news pages and score their reader comments.
 
@@ -44,7 +55,12 @@ class ModClf:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.path = path
-        self.precision = resolve_precision(precision)
+        if precision == "auto":
+            # The fastest precision on this CPU that the model folder measured within tolerance.
+            self.precision, self.precision_reason = choose_precision(_measured_precision(path))
+        else:
+            self.precision, self.precision_reason = resolve_precision(precision), "asked for"
+        logger.debug("precision %s: %s", self.precision, self.precision_reason)
 
     @property
     def config(self):

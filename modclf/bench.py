@@ -368,6 +368,11 @@ def main_bench(args) -> BenchResult:
         per_article=args.per_article, precisions=tuple(args.precision), duplicates=args.duplicates,
         workdir=args.workdir, seed=args.seed, engine_runs=args.engine_runs,
     )
+    from modclf.api import _measured_precision, default_model_path
+    from modclf.encode import choose_precision
+
+    chosen, why = choose_precision(_measured_precision(Path(args.model) if args.model else default_model_path()))
+    print(f"--precision auto chooses {chosen}: {why}")
     for line in result.lines():
         print(line)
     if args.json:

@@ -26,6 +26,35 @@ def resolve_precision(precision: str) -> str:
     return "bf16" if native_bf16() else "fp32"
 
 
+def choose_precision(measured: dict | None) -> tuple[str, str]:
+    """(precision, why) for "auto" at inference: the fastest precision on this CPU whose quality the
+    model folder measured within tolerance of fp32 (the release gate stores compare_precision
+    results in metrics.json: |ΔROC-AUC| <= 0.005, line F1 within 0.002); fp32 otherwise.
+
+    Fastest first: bf16 where the CPU computes it natively, then int8 (dynamic int8 linear maps),
+    then fp32. Emulated bf16 is slower than fp32, so it is never chosen.
+    """
+    from modclf.model import int8_available
+
+    order = (["bf16"] if native_bf16() else []) + ["int8"]
+    passed_over = []
+    for precision in order:
+        result = (measured or {}).get(precision)
+        if result is None:
+            passed_over.append(f"{precision} not measured for this model")
+        elif not result.get("within_tolerance"):
+            passed_over.append(f"{precision} outside tolerance (max |ΔROC-AUC| "
+                               f"{result.get('max_abs_roc_auc_delta', float('nan')):.4f})")
+        elif precision == "int8" and not int8_available():
+            passed_over.append("int8 not available in this torch build")
+        else:
+            why = (f"fastest on this CPU ({'native bf16' if native_bf16() else 'no native bf16'}) within tolerance: "
+                   f"max |ΔROC-AUC| {result.get('max_abs_roc_auc_delta', 0):.4f}, "
+                   f"|Δ line F1| {result.get('max_abs_line_f1_delta', 0):.4f} vs fp32")
+            return precision, why + (f"; {'; '.join(passed_over)}" if passed_over else "")
+    return "fp32", "; ".join(passed_over) or "fp32"
+
+
 def native_bf16() -> bool:
     """Whether this CPU computes bf16 natively (AVX512-BF16/AMX, as oneDNN reports it)."""
     try:

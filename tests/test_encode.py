@@ -51,3 +51,26 @@ def test_embeddings_do_not_depend_on_the_batch_plan(tiny_clf):
     one_by_one = torch.cat([embed_texts(model, tokenizer, [t], 48) for t in texts])
     torch.testing.assert_close(planned, one_by_one, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(planned[0], planned[4])
+
+
+def test_auto_precision_is_the_fastest_the_folder_measured_within_tolerance(monkeypatch):
+    import modclf.encode as encode
+
+    ok = {"within_tolerance": True, "max_abs_roc_auc_delta": 0.001, "max_abs_line_f1_delta": 0.0004}
+    bad = {"within_tolerance": False, "max_abs_roc_auc_delta": 0.02}
+    monkeypatch.setattr(encode, "native_bf16", lambda: True)
+    assert encode.choose_precision({"bf16": ok, "int8": ok})[0] == "bf16"
+    assert encode.choose_precision({"bf16": bad, "int8": ok})[0] == "int8"
+    monkeypatch.setattr(encode, "native_bf16", lambda: False)
+    precision, why = encode.choose_precision({"bf16": ok, "int8": ok})
+    assert precision == "int8" and "no native bf16" in why  # emulated bf16 is never chosen
+    precision, why = encode.choose_precision({"int8": bad})
+    assert precision == "fp32" and "int8 outside tolerance" in why
+    assert encode.choose_precision(None) == ("fp32", "int8 not measured for this model")
+
+
+def test_a_folder_without_measurements_runs_fp32_by_default(tiny_model_dir):
+    from modclf import ModClf
+
+    clf = ModClf.from_pretrained(tiny_model_dir)
+    assert clf.precision == "fp32" and "not measured" in clf.precision_reason
