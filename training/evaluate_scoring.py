@@ -396,8 +396,12 @@ def model_scores(model, cache, examples, label: str) -> tuple[np.ndarray, np.nda
     return logits.astype(float), probs
 
 
-def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: int, seed: int) -> list[dict]:
-    """One row per set: the model's ranking metrics and ECE, and each baseline's metrics, same resamples."""
+def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: int, seed: int,
+                  report: Path | None = None) -> list[dict]:
+    """One row per set: the model's ranking metrics and ECE, and each baseline's metrics, same resamples.
+
+    With `report`, also PNG plots per set: ROC and precision-recall curves (model and baselines), the
+    reliability diagram before and after calibration, and recall / FPR / precision per threshold."""
     from modclf.train_scoring import expected_calibration_error
 
     rows = []
@@ -419,9 +423,12 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
             },
             "baselines": {},
         }
-        for name, scores in baselines[test.label].scores(test.examples).items():
+        baseline_scores = baselines[test.label].scores(test.examples)
+        for name, scores in baseline_scores.items():
             row["baselines"][name] = ranking_metrics(scores, labels, boot)
         rows.append(row)
+        if report is not None:
+            _plot_set(report, model.config, test, labels, logits, probs, baseline_scores)
         logger.info(
             "%s/%s: n=%d pos=%d model ROC-AUC %s (%.0f s)",
             test.label,
@@ -432,6 +439,17 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
             time.time() - started,
         )
     return rows
+
+
+def _plot_set(report: Path, config, test, labels, logits, probs, baseline_scores) -> None:
+    from modclf import plots
+
+    stem = f"{test.label}_{test.name}".replace("/", "_")
+    what = f"{config.name}@{config.version}, {test.label} on {test.name} (n={len(labels)}, {int(labels.sum())} positive)"
+    plots.curves(report / f"{stem}_curves.png", what, labels, {"modclf": probs, **baseline_scores})
+    plots.reliability(report / f"{stem}_reliability.png", f"{test.label} on {test.name}", labels,
+                      1 / (1 + np.exp(-logits)), probs)
+    plots.thresholds(report / f"{stem}_thresholds.png", f"{test.label} on {test.name}", labels, probs)
 
 
 def ordinary_news_comments(data, split: str) -> list:
@@ -533,8 +551,10 @@ def evaluate(
     remove_threshold: float = FALLBACK_REMOVE_THRESHOLD,
     threshold_source: str = "fallback",
     max_tokens: int | None = None,
+    report: Path | None = None,
 ) -> dict:
-    """Every number of the report as a JSON-ready dict (see the module docstring)."""
+    """Every number of the report as a JSON-ready dict (see the module docstring); with `report`,
+    PNG plots of the in-distribution sets there."""
     from modclf.train_scoring import StateCache, reset_scoring, train_scoring
 
     started = time.time()
@@ -553,7 +573,7 @@ def evaluate(
     baselines = {label: Baselines(label, train_all, shared, seed) for label in LABELS}
     in_distribution = []
     for label in LABELS:
-        in_distribution += evaluate_sets(model, cache, eval_sets(data, label), baselines, n_boot, seed)
+        in_distribution += evaluate_sets(model, cache, eval_sets(data, label), baselines, n_boot, seed, report)
     fpr = false_positive_report(model, cache, data, remove_threshold, threshold_source)
 
     loso = []
@@ -761,6 +781,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     parser.add_argument("--out", type=Path, default=None, help="also write every number as JSON here")
+    parser.add_argument("--report", type=Path, default=None,
+                        help="write PNG plots here: ROC/PR curves, reliability diagrams, threshold vs FPR/recall per set")
     add_floors_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -802,6 +824,7 @@ def main(argv: list[str] | None = None) -> int:
         threshold,
         threshold_source,
         args.max_tokens,
+        args.report,
     )
     result["model"] = f"{model.config.name}@{model.config.version} ({args.model})"
     if args.limit:

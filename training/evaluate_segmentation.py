@@ -83,7 +83,21 @@ def evaluate(clf: ModClf, pages, with_trafilatura: bool = True, errors=None) -> 
         "lines_by_source": {source: line_prf(g, p) for source, (g, p) in sorted(per_source.items())},
         "comment_split": comment_split_accuracy(gold_groups, pred_groups),
         "token_f1": {name: {"mean_f1": statistics.fmean(v), "pages": len(v)} for name, v in token_scores.items()},
+        "confusion": confusion_matrix(gold_labels, pred_labels),
     }
+
+
+CONFUSION_LABELS = ["body", "boilerplate", "comment"]
+
+
+def confusion_matrix(gold_pages: list[list[str]], pred_pages: list[list[str]]) -> dict:
+    """Line counts by (gold, predicted) label over all pages."""
+    index = {label: i for i, label in enumerate(CONFUSION_LABELS)}
+    matrix = [[0] * len(CONFUSION_LABELS) for _ in CONFUSION_LABELS]
+    for gold, pred in zip(gold_pages, pred_pages):
+        for g, p in zip(gold, pred):
+            matrix[index[g]][index[p]] += 1
+    return {"labels": CONFUSION_LABELS, "matrix": matrix}
 
 
 def print_report(result: dict) -> None:
@@ -114,6 +128,7 @@ def main() -> None:
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
     parser.add_argument("--out", type=Path, default=None, help="also write the numbers as JSON here")
     parser.add_argument("--errors", type=Path, default=None, help="write every mislabelled line here (JSON Lines)")
+    parser.add_argument("--report", type=Path, default=None, help="write PNG plots here (line confusion matrix)")
     add_floors_arguments(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -129,6 +144,14 @@ def main() -> None:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    if args.report:
+        from modclf import plots
+
+        confusion = result["confusion"]
+        path = plots.confusion(args.report / "segmentation_confusion.png",
+                               f"{clf.model_id}: line labels, {result['pages']} dev pages",
+                               confusion["labels"], confusion["matrix"])
+        print(f"\nplot: {path}")
     if not args.no_floors:
         status = report_gate(
             "segmentation", segmentation_metrics(result), resolve_data_dir(args.data_dir), args.floors
