@@ -46,7 +46,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 def _add_engine_options(parser: argparse.ArgumentParser, window: int, workers: bool) -> None:
     parser.add_argument(
         "--resume", action="store_true",
-        help="continue an interrupted run where OUTPUT (and its OUTPUT.progress.json) left off",
+        help="continue an interrupted run where OUTPUT (and its progress file, out.jsonl -> out.progress.json) left off",
     )
     parser.add_argument(
         "--threads", type=_positive_int, help="torch threads per process (default: physical cores / workers)"

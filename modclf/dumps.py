@@ -379,15 +379,20 @@ def check_output_path(
     return path
 
 
-def default_rejects_path(output: str | os.PathLike) -> Path:
-    """<output>.rejects.jsonl next to the output (out.jsonl -> out.rejects.jsonl)."""
+def sidecar_path(output: str | os.PathLike, suffix: str) -> Path:
+    """A file next to the output, named after it without its extension (out.jsonl -> out<suffix>)."""
     output = Path(output)
     name = output.name
-    for suffix in OUTPUT_SUFFIXES[::-1]:
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
+    for known in OUTPUT_SUFFIXES[::-1]:
+        if name.lower().endswith(known):
+            name = name[: -len(known)]
             break
-    return output.with_name(name + ".rejects.jsonl")
+    return output.with_name(name + suffix)
+
+
+def default_rejects_path(output: str | os.PathLike) -> Path:
+    """<output>.rejects.jsonl next to the output (out.jsonl -> out.rejects.jsonl)."""
+    return sidecar_path(output, ".rejects.jsonl")
 
 
 def stdout_text() -> IO[str]:

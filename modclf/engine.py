@@ -3,7 +3,7 @@
 A run reads records into bounded *windows* (a few thousand comments, or a few pages), processes
 one window at a time and writes its results in input order. A background thread reads, checks and
 tokenises the next window while the model works on the current one. After each window the output
-and the rejects file are flushed and a small sidecar, ``OUTPUT.progress.json``, records how many
+and the rejects file are flushed and a small sidecar, ``out.progress.json`` (for ``out.jsonl``), records how many
 input records are done and the byte offsets of both files; it is replaced atomically, so a run
 killed at any moment can be resumed (``resume=True``): both files are truncated back to the
 recorded offsets and the records already done are skipped. Nothing is lost or written twice.
@@ -235,6 +235,14 @@ def _parquet_row(row: dict, columns: list[str]) -> dict:
 
 
 def progress_path(output: str | os.PathLike) -> Path:
+    """out.jsonl -> out.progress.json, named like its rejects file (out.rejects.jsonl)."""
+    from modclf.dumps import sidecar_path
+
+    return sidecar_path(output, PROGRESS_SUFFIX)
+
+
+def _legacy_progress_path(output: str | os.PathLike) -> Path:
+    """out.jsonl.progress.json: the sidecar's name before 0.4.0, still found by --resume."""
     return Path(str(output) + PROGRESS_SUFFIX)
 
 
@@ -468,6 +476,8 @@ def run(
                 f"{output_path}: a Parquet output cannot be resumed (the file is only readable once complete); "
                 "rerun without --resume, or write .jsonl and convert"
             )
+        if sidecar is not None and not sidecar.exists() and _legacy_progress_path(output_path).exists():
+            sidecar = _legacy_progress_path(output_path)
         if sidecar is not None and sidecar.exists():
             state = RunState.load(sidecar, input_path, output_path)
         elif output_path.exists() and output_path.stat().st_size > 0:
@@ -530,6 +540,11 @@ def run(
         writer.close()
         if reject_writer is not None:
             reject_writer.close()
+    if state.complete and not state.rejected and isinstance(rejects, (str, os.PathLike)):
+        # A run without rejects leaves no empty rejects file behind.
+        path = Path(rejects)
+        if path.exists() and path.stat().st_size == 0:
+            path.unlink()
     return state, time.perf_counter() - started, session_records, state.written - written_before
 
 

@@ -286,3 +286,17 @@ def _policy_file(tmp_path):
     path = tmp_path / "never.yaml"
     path.write_text(Policy.from_mapping(NEVER).to_yaml())
     return path
+
+
+def test_sidecars_are_named_alike_and_an_empty_rejects_file_is_not_left(tiny_clf, tmp_path):
+    from modclf.batch import score_file
+
+    dump = tmp_path / "in.jsonl"
+    dump.write_text(json.dumps({"id": 1, "text": "fine"}) + "\n")
+    out = tmp_path / "scored.jsonl"
+    score_file(tiny_clf, dump, out, tmp_path / "scored.rejects.jsonl")
+    assert progress_path(out) == tmp_path / "scored.progress.json" and progress_path(out).exists()
+    assert not (tmp_path / "scored.rejects.jsonl").exists()  # no rejects: no empty file
+    dump.write_text(json.dumps({"id": 1, "text": ""}) + "\n" + json.dumps({"id": 2, "text": "fine"}) + "\n")
+    score_file(tiny_clf, dump, out, tmp_path / "scored.rejects.jsonl")
+    assert len((tmp_path / "scored.rejects.jsonl").read_text().splitlines()) == 1
