@@ -193,6 +193,7 @@ class SegmentJob:
 
     def __init__(self, clf, fmt: str, name: str, unit: str):
         self.clf, self.fmt, self.name, self.record_unit = clf, fmt, name, unit
+        self.progress = None  # set by the engine: pages of the current window done
 
     @staticmethod
     def schema():
@@ -237,6 +238,8 @@ class SegmentJob:
                 continue
             result.rows.append({"id": item.id, **page.as_dict()})
             result.warnings += bool(warnings or page.warnings)
+            if self.progress is not None:
+                self.progress(len(result.rows) + len(result.rejects))
         return result
 
 
@@ -502,6 +505,7 @@ class ScoreJob:
         self.batch_tokens = batch_tokens
         self.model_id = clf.model_id
         self.comments_embedded = 0
+        self.progress = None  # set by the engine: records of the current window done, per batch
 
     @staticmethod
     def schema():
@@ -607,6 +611,8 @@ class ScoreJob:
         missing = {c.digest: c.text for _, cs in groups for c in cs
                    if c.digest not in rows and c.digest not in self.comment_cache}
         rows.update(self._tokenize(missing))
+        records = len(window.items)
+        self._on_batch = (lambda done, total: self.progress(records * done // max(total, 1))) if self.progress else None
         try:
             scored = self._score([c for _, cs in groups for c in cs], rows)
         except Exception:  # noqa: BLE001 - retried record by record below
@@ -709,7 +715,7 @@ class ScoreJob:
             with torch.inference_mode():
                 fresh = embed_token_rows(
                     model, [rows[d] for d in todo], self.clf.tokenizer.pad_token_id, self.batch_tokens,
-                    self.clf.precision, embed_fn=model.score_embed,
+                    self.clf.precision, embed_fn=model.score_embed, on_batch=getattr(self, "_on_batch", None),
                 )
             for d, row in zip(todo, fresh):
                 row = row.clone()

@@ -149,21 +149,27 @@ def plan_batches(
 
 
 def embed_token_rows(
-    model, rows: list[list[int]], pad_id: int, batch_tokens: int = 4096, precision: str = "fp32", embed_fn=None
+    model, rows: list[list[int]], pad_id: int, batch_tokens: int = 4096, precision: str = "fp32", embed_fn=None,
+    on_batch=None,
 ):
     """Embeddings (n, width) float32 for token rows; batches of similar length, original order kept.
 
     `embed_fn(ids, mask)` picks the path: model.embed (segmentation, default: line_embedding_dim
-    wide) or model.score_embed (the encoder's hidden size).
+    wide) or model.score_embed (the encoder's hidden size). `on_batch(rows_done, rows)` after each
+    forward batch (for progress).
     """
     embed_fn = embed_fn or model.embed
     width = model.line_embedding_dim if embed_fn == model.embed else model.encoder.config.hidden_size
     out = torch.zeros((len(rows), width), dtype=torch.float32)
+    done = 0
     for index in plan_batches([len(r) for r in rows], batch_tokens):
         ids, mask = pad_batch([rows[i] for i in index], pad_id)
         with autocast_context(precision):
             emb = embed_fn(ids, mask)
         out[torch.tensor(index)] = emb.float()
+        done += len(index)
+        if on_batch is not None:
+            on_batch(done, len(rows))
     return out
 
 

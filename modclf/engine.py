@@ -329,21 +329,34 @@ class ProgressDisplay:
             self._bar = tqdm(total=total, initial=initial, unit=f" {unit}", dynamic_ncols=True, smoothing=0.1,
                              desc=what, file=sys.stderr)
 
+    def within(self, records: int) -> None:
+        """Records of the window in progress done so far (shown until the window is committed)."""
+        if self._bar is not None and time.perf_counter() - self._last_log >= 0.2:
+            self._last_log = time.perf_counter()
+            self._bar.n = self.done + records
+            self._bar.refresh()
+        elif self._bar is None:
+            self._log(self.done + records)
+
     def update(self, records: int, written: int) -> None:
         self.done += records
         self.written += written
         if self._bar is not None:
-            self._bar.update(records)
+            self._bar.n = self.done
+            self._bar.refresh()
             return
+        self._log(self.done)
+
+    def _log(self, done: int) -> None:
         now = time.perf_counter()
         if now - self._last_log >= LOG_EVERY_SECONDS:
             self._last_log = now
-            rate = (self.done - self._initial) / max(now - self.started, 1e-9)
+            rate = (done - self._initial) / max(now - self.started, 1e-9)
             of = f"/{self.total}" if self.total else ""
             eta = ""
             if self.total and rate > 0:
-                eta = f", ETA {_duration(max(self.total - self.done, 0) / rate)}"
-            logger.info("%s: %d%s %s, %.1f %s/s%s", self.what, self.done, of, self.unit, rate, self.unit, eta)
+                eta = f", ETA {_duration(max(self.total - done, 0) / rate)}"
+            logger.info("%s: %d%s %s, %.1f %s/s%s", self.what, done, of, self.unit, rate, self.unit, eta)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -362,8 +375,9 @@ def estimate_records(path: Path, kind: str) -> int | None:
             with open(path, "rb") as f:
                 return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b""))
         if kind == "csv":
-            with open(path, "rb") as f:
-                return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b"")) - 1)
+            # Rows, not lines: a quoted cell may hold line breaks.
+            with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+                return max(0, sum(1 for row in csv.reader(f) if row) - 1)
         if kind == "parquet":
             import pyarrow.parquet as pq
 
@@ -499,6 +513,8 @@ def run(
             if next(records, None) is None:
                 break
     display = ProgressDisplay(total, skip, job.unit, job.what, options.progress)
+    if hasattr(job, "progress"):
+        job.progress = display.within  # the job reports records done within a window, per batch
     session_records = 0
 
     def commit(window: Window, result: WindowResult) -> None:

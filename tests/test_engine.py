@@ -300,3 +300,32 @@ def test_sidecars_are_named_alike_and_an_empty_rejects_file_is_not_left(tiny_clf
     dump.write_text(json.dumps({"id": 1, "text": ""}) + "\n" + json.dumps({"id": 2, "text": "fine"}) + "\n")
     score_file(tiny_clf, dump, out, tmp_path / "scored.rejects.jsonl")
     assert len((tmp_path / "scored.rejects.jsonl").read_text().splitlines()) == 1
+
+
+def test_csv_total_counts_rows_not_lines(tmp_path):
+    from modclf.engine import estimate_records
+
+    path = tmp_path / "c.csv"
+    path.write_text('id,text\n1,"two\nlines"\n2,plain\n')
+    assert estimate_records(path, "csv") == 2
+
+
+def test_progress_moves_per_batch_within_a_window(tiny_clf, tmp_path):
+    from modclf.batch import score_file
+    from modclf.engine import ProgressDisplay
+
+    seen = []
+    original = ProgressDisplay.within
+
+    def spy(self, records):
+        seen.append(records)
+        original(self, records)
+
+    dump = tmp_path / "in.jsonl"
+    dump.write_text("".join(json.dumps({"id": i, "text": f"comment {i} " + "word " * (i % 50)}) + "\n" for i in range(300)))
+    ProgressDisplay.within = spy
+    try:
+        score_file(tiny_clf, dump, tmp_path / "o.jsonl", tmp_path / "r.jsonl", batch_tokens=256)
+    finally:
+        ProgressDisplay.within = original
+    assert len(seen) > 3 and seen == sorted(seen) and seen[-1] == 300  # many batches in one 4,096 window
