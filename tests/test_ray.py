@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts a real Ray (~45 s)
 pytest.importorskip("ray")
 import ray  # noqa: E402
 import ray.data  # noqa: E402
