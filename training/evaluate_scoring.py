@@ -39,6 +39,7 @@ import json
 import logging
 import math
 import random
+import re
 import sys
 import time
 from collections import defaultdict
@@ -444,7 +445,7 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
 def _plot_set(report: Path, config, test, labels, logits, probs, baseline_scores) -> None:
     from modclf import plots
 
-    stem = f"{test.label}_{test.name}".replace("/", "_")
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{test.label}_{test.name}")
     what = f"{config.name}@{config.version}, {test.label} on {test.name} (n={len(labels)}, {int(labels.sum())} positive)"
     plots.curves(report / f"{stem}_curves.png", what, labels, {"modclf": probs, **baseline_scores})
     plots.reliability(report / f"{stem}_reliability.png", f"{test.label} on {test.name}", labels,
