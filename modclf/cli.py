@@ -216,6 +216,8 @@ def _score(args: argparse.Namespace) -> int:
     # Check everything cheap before loading the model.
     input_kind(args.input)
     if args.articles is not None:
+        if not os.path.exists(args.articles):
+            raise ModClfError(f"articles file {args.articles} does not exist (--articles)")
         input_kind(args.articles)
     policy = Policy.load(args.policy)
     output, rejects = _check_outputs(args)

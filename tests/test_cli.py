@@ -227,3 +227,10 @@ def test_duplicate_ids_are_warned_about(tiny_clf, tmp_path, caplog):
     with caplog.at_level("WARNING", logger="modclf"):
         score_file(tiny_clf, dump, tmp_path / "o.jsonl", tmp_path / "r.jsonl")
     assert "d.jsonl: 2 record(s) repeat an earlier id" in caplog.text
+
+
+def test_a_missing_articles_file_is_named_as_such(tmp_path, capsys):
+    dump = tmp_path / "c.jsonl"
+    dump.write_text(json.dumps({"id": 1, "text": "hi", "article_id": "a"}) + "\n")
+    assert main(["score", str(dump), "--articles", str(tmp_path / "nope.jsonl")]) == 1
+    assert f"articles file {tmp_path / 'nope.jsonl'} does not exist (--articles)" in capsys.readouterr().err
