@@ -66,8 +66,7 @@ class Scorer:
         result = self.job.process(window)
         rows = []
         for row in result.rows:
-            source = row["id"].split("#")[0] if isinstance(row["id"], str) else row["id"]
-            article_id = article_ids.get(str(source))
+            article_id = article_ids.get(str(row["id"]))  # page comments ("<id>#<n>") have none
             rows.append({**row, "id": str(row["id"]), "article_id": None if article_id is None else str(article_id),
                          "reject": None})
         for reject in result.rejects:
