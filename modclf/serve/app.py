@@ -18,7 +18,7 @@ from pydantic import AliasChoices, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modclf import __version__
-from modclf.batch import MAX_COMMENT_CHARS
+from modclf.batch import _comment_problem
 from modclf.errors import InputError
 from modclf.policy import Policy
 from modclf.serve import coral, perspective
@@ -133,12 +133,15 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    async def json_body(request: Request):
-        raw = await request.body()
+    def json_object(raw: bytes) -> dict:
+        """A request body that must be a JSON object; Google's 400 otherwise."""
         try:
-            return json.loads(raw)
+            body = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ApiError(400, f"Invalid JSON payload received. {exc}") from exc
+        if not isinstance(body, dict):
+            raise ApiError(400, "Invalid JSON payload received: expected an object")
+        return body
 
     async def on_model(awaitable):
         """Await a model result within the request timeout; 429 for a full queue, 504 for a slow one."""
@@ -164,10 +167,9 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
             raise ApiError(503, str(exc)) from exc
 
     def check_comment(text: str, where: str) -> None:
-        if not text.strip():
-            raise ApiError(400, f"{where}: empty comment; there is nothing to score")
-        if len(text) > MAX_COMMENT_CHARS:
-            raise ApiError(400, f"{where}: comment is {len(text):,} characters; the limit is {MAX_COMMENT_CHARS:,}")
+        problem = _comment_problem(text)  # the batch engine's checks: empty, over its length limit
+        if problem is not None:
+            raise ApiError(400, f"{where}: {problem}")
 
     def article_by_id(article_id: str) -> str:
         found = state["store"].get_article(article_id)
@@ -248,7 +250,7 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
         page = await on_model(call(lambda: clf.segment(body.page, fmt=body.format)))
         out = {"id": body.id, **page.as_dict(), "model": clf.model_id}
         if body.score:
-            texts = [c.text for c in page.comments if c.text.strip() and len(c.text) <= MAX_COMMENT_CHARS]
+            texts = [c.text for c in page.comments if _comment_problem(c.text) is None]
             article = page.body if page.body.strip() else None
             scores = await score_grouped([(t, article) for t in texts], body.spans) if texts else []
             out["scores"] = [record(f"{body.id}#{i}" if body.id is not None else i, t, s)
@@ -288,9 +290,7 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
 
     @app.post("/v1alpha1/comments:analyze", summary="Perspective-compatible analyze (INCITEMENT, OFF_TOPIC)")
     async def analyze(request: Request):
-        body = await json_body(request)
-        if not isinstance(body, dict):
-            raise ApiError(400, "Invalid JSON payload received: expected an object")
+        body = json_object(await request.body())
         attributes = perspective.requested_attributes(body)
         languages = perspective.check_languages(body, attributes)
         text = perspective.comment_text(body)
@@ -309,9 +309,7 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
 
     @app.post("/v1alpha1/comments:suggestscore", summary="moderator feedback (Coral: 0 approved, 1 rejected)")
     async def suggestscore(request: Request):
-        body = await json_body(request)
-        if not isinstance(body, dict):
-            raise ApiError(400, "Invalid JSON payload received: expected an object")
+        body = json_object(await request.body())
         text = perspective.comment_text(body)
         values = perspective.feedback_values(body)
         article = perspective.article_text(body) if isinstance(body.get("context"), dict) and \
@@ -333,11 +331,7 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
         if config.coral_signing_secrets and not coral.signature_ok(
                 raw, request.headers.get("x-coral-signature"), config.coral_signing_secrets):
             raise ApiError(401, "X-Coral-Signature does not match the configured signing secret(s)", reason="bad_signature")
-        try:
-            body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ApiError(400, f"Invalid JSON payload received. {exc}") from exc
-        text, story_id, url = coral.parse(body)
+        text, story_id, url = coral.parse(json_object(raw))
         if not text.strip():
             return {}
         check_comment(text, "comment.body")

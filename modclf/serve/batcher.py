@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-import hashlib
 import logging
 import threading
 import time
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from modclf.batch import ArticleEmbeddingCache, _text_key
 from modclf.engine import release_freed_memory
 from modclf.score import Score, score_comments, sentence_spans
 
@@ -63,8 +63,7 @@ class Batcher:
         self._queued = 0  # comments waiting
         self._cond = threading.Condition()
         self._stopping = False
-        self._articles: collections.OrderedDict[str, torch.Tensor] = collections.OrderedDict()
-        self._article_cache_size = article_cache_size
+        self._articles = ArticleEmbeddingCache(clf, article_cache_size)
         self._rate = 200.0  # comments/s, a running estimate for Retry-After
         self._trimmed = 0.0
         self._thread = threading.Thread(target=self._loop, name="modclf-model", daemon=True)
@@ -181,23 +180,13 @@ class Batcher:
         except Exception as exc:  # noqa: BLE001 - handed to the request that asked
             job.future.set_exception(exc)
 
-    def _article(self, text: str) -> torch.Tensor:
-        key = hashlib.sha1(text.encode("utf-8", errors="surrogatepass")).hexdigest()
-        emb = self._articles.get(key)
-        if emb is None:
-            emb = self.clf.embed_articles([text])[0]
-            self._articles[key] = emb
-            if len(self._articles) > self._article_cache_size:
-                self._articles.popitem(last=False)
-        else:
-            self._articles.move_to_end(key)
-        return emb
-
     def _score(self, batch: list[_Job]) -> list[list[Score]]:
         """All comments of the batch in one scoring pass; each article encoded once and cached."""
+        texts = {_text_key(job.article): job.article for job in batch if job.article}
+        embedded = self._articles.get_many(texts) if texts else {}
         comments, articles, spans = [], [], []
         for job in batch:
-            article = self._article(job.article) if job.article else None
+            article = embedded[_text_key(job.article)] if job.article else None
             comments += job.comments
             articles += [article] * len(job.comments)
             spans += [job.spans] * len(job.comments)
