@@ -35,7 +35,7 @@ from modclf.engine import Item, RunOptions, Window, WindowResult
 from modclf.errors import InputError
 from modclf.pages import FORMATS, decode_bytes, read_page
 from modclf.policy import Policy
-from modclf.score import scores_from_embeddings
+from modclf.score import scores_from_embeddings, sentence_spans
 from modclf.segment import segment_page
 
 logger = logging.getLogger(__name__)
@@ -298,7 +298,7 @@ BATCH_TOKENS = 4096  # padded tokens per forward batch: measured fastest on 2 co
 ARTICLE_CACHE_SIZE = 4096  # article embeddings kept (about 1.5 KiB each for a 384-wide encoder)
 NO_COMMENTS = "page(s) without reader comments (nothing to score)"
 NO_ARTICLE = "comment(s) without an article (off_topic null; give `article`, `article_id` or pages)"
-COMMENT_CACHE_SIZE = 16384  # recent comment embeddings kept, keyed by text digest (~25 MiB)
+COMMENT_CACHE_BYTES = 16384 * 384 * 4  # recent comment embeddings kept (by text digest): 16,384 of 384 floats, 24 MiB
 # `text` is the comment's field in output and label files too; `comment` is its older name.
 SCORE_FIELDS = ("text", "comment", "page", "article", "article_id", "format")
 SCORE_COLUMNS = ["id", "text", "article_id", "incitement", "off_topic", "decision", "reasons", "model"]
@@ -495,25 +495,34 @@ class ScoreJob:
         name: str,
         unit: str,
         batch_tokens: int = BATCH_TOKENS,
-        comment_cache_size: int = COMMENT_CACHE_SIZE,
+        comment_cache_size: int | None = None,
+        spans: bool = False,
     ):
         self.clf, self.policy, self.name, self.record_unit = clf, policy, name, unit
+        self.spans = spans
+        if spans:  # each row also carries its sentences' own incitement scores
+            self.columns = SCORE_COLUMNS + ["spans"]
         self.articles = ArticleIndex(clf, articles) if articles is not None else None
         self.article_cache = ArticleEmbeddingCache(clf)
         self.article_state = _LRU(ARTICLE_CACHE_SIZE)  # article_id -> key, None (no body) or error
+        if comment_cache_size is None:  # as many as fit the byte budget at this model's embedding width
+            comment_cache_size = max(1024, COMMENT_CACHE_BYTES // (4 * clf.model.score_embedding_dim))
         self.comment_cache = _LRU(comment_cache_size)  # text digest -> embedding
         self.batch_tokens = batch_tokens
         self.model_id = clf.model_id
         self.comments_embedded = 0
         self.progress = None  # set by the engine: records of the current window done, per batch
 
-    @staticmethod
-    def schema():
+    def schema(self):
         import pyarrow as pa
 
-        return pa.schema([("id", pa.string()), ("text", pa.string()), ("article_id", pa.string()), ("incitement", pa.float64()),
-                          ("off_topic", pa.float64()), ("decision", pa.string()),
-                          ("reasons", pa.list_(pa.string())), ("model", pa.string())])
+        fields = [("id", pa.string()), ("text", pa.string()), ("article_id", pa.string()), ("incitement", pa.float64()),
+                  ("off_topic", pa.float64()), ("decision", pa.string()),
+                  ("reasons", pa.list_(pa.string())), ("model", pa.string())]
+        if self.spans:
+            span = pa.struct([("begin", pa.int64()), ("end", pa.int64()), ("incitement", pa.float64())])
+            fields.append(("spans", pa.list_(span)))
+        return pa.schema(fields)
 
     # reader thread ------------------------------------------------------------------------------
 
@@ -637,7 +646,7 @@ class ScoreJob:
                     row["article_id"] = comment.article_id
                 result.rows.append({
                     **row, "incitement": score.incitement, "off_topic": score.off_topic, "decision": decision,
-                    "reasons": reasons, "model": self.model_id,
+                    "reasons": reasons, "model": self.model_id, **({"spans": score.spans} if self.spans else {}),
                 })
         return result
 
@@ -711,10 +720,14 @@ class ScoreJob:
             else:
                 embeddings[c.digest] = None
                 todo.append(c.digest)
-        if todo:
+        # Sentences (for --spans) are embedded in the same length-sorted batches as the comments.
+        offsets = [sentence_spans(c.text) for c in comments] if self.spans else []
+        pieces = [c.text[b:e] for c, spans_of in zip(comments, offsets) for b, e in spans_of]
+        piece_rows = tokenize(self.clf.tokenizer, pieces, model.config.max_comment_tokens) if pieces else []
+        if todo or piece_rows:
             with torch.inference_mode():
                 fresh = embed_token_rows(
-                    model, [rows[d] for d in todo], self.clf.tokenizer.pad_token_id, self.batch_tokens,
+                    model, [rows[d] for d in todo] + piece_rows, self.clf.tokenizer.pad_token_id, self.batch_tokens,
                     self.clf.precision, embed_fn=model.score_embed, on_batch=getattr(self, "_on_batch", None),
                 )
             for d, row in zip(todo, fresh):
@@ -723,9 +736,14 @@ class ScoreJob:
                 self.comment_cache.put(d, row)
             self.comments_embedded += len(todo)
         matrix = torch.stack([embeddings[c.digest] for c in comments])
-        return scores_from_embeddings(
+        scores = scores_from_embeddings(
             model, matrix, [None if c.article_key is None else articles[c.article_key] for c in comments]
         )
+        if self.spans:
+            piece_scores = iter(scores_from_embeddings(model, fresh[len(todo):], [None] * len(pieces)) if pieces else [])
+            for score, spans_of in zip(scores, offsets):
+                score.spans = [{"begin": b, "end": e, "incitement": next(piece_scores).incitement} for b, e in spans_of]
+        return scores
 
 
 class _WorkerPool:
@@ -759,7 +777,8 @@ def _init_worker(spec: dict) -> None:
 
     torch.set_num_threads(spec["threads"])
     clf = ModClf.from_pretrained(spec["model"], precision=spec["precision"])
-    _WORKER_JOB = ScoreJob(clf, spec["policy"], spec["articles"], spec["name"], spec["unit"], spec["batch_tokens"])
+    _WORKER_JOB = ScoreJob(clf, spec["policy"], spec["articles"], spec["name"], spec["unit"], spec["batch_tokens"],
+                           spans=spec["spans"])
 
 
 def _process_in_worker(window: Window) -> WindowResult:
@@ -778,6 +797,7 @@ def score_file(
     chunk_comments: int | None = None,
     options: RunOptions | None = None,
     batch_tokens: int = BATCH_TOKENS,
+    spans: bool = False,
 ) -> Summary:
     """Score every comment of a dump (or of the pages in it) and apply the moderation policy.
 
@@ -798,6 +818,8 @@ def score_file(
         chunk_comments: the window size (overrides options.window; kept for older callers).
         options: engine options: window, resume, workers, progress (see modclf.engine.RunOptions).
         batch_tokens: padded tokens per forward batch.
+        spans: also score each sentence of every comment: `spans` [{begin, end, incitement}] in
+            character offsets, so a moderator sees which sentence drove the score.
 
     Returns:
         Summary: records read, comments written, records (or page comments) rejected, reasons.
@@ -818,7 +840,7 @@ def score_file(
     if first is not None and first.error is None and kind in ("csv", "parquet"):
         if not {"text", "comment", "page"} & set(first.fields):
             raise InputError(f"{input_path}: no column 'text' (or 'comment') or 'page' (columns: {', '.join(first.fields)[:300]})")
-    job = ScoreJob(clf, policy, articles, name, unit, batch_tokens)
+    job = ScoreJob(clf, policy, articles, name, unit, batch_tokens, spans=spans)
     worker_factory = None
     if options.workers > 1:
         if clf.path is None:
@@ -826,7 +848,7 @@ def score_file(
         threads = options.threads or max(1, engine.physical_cores() // options.workers)
         spec = {"model": str(clf.path), "precision": clf.precision, "policy": policy, "threads": threads,
                 "articles": None if articles is None else str(articles), "name": name, "unit": unit,
-                "batch_tokens": batch_tokens}
+                "batch_tokens": batch_tokens, "spans": spans}
 
         def worker_factory():
             return _WorkerPool(spec, options.workers)

@@ -108,9 +108,18 @@ def _gate_sections(metrics: dict) -> str:
             "", "### Calibration (expected calibration error, calibrated scores; lower is better)",
             _side_by_side(rows, calibration, released),
             "", "### The default policy (configs/policy.yaml)",
-            "False-positive rates on ordinary news comments (the on-topic comments of the news-pairs test "
-            "split) and the share of the contrast set's test threats that reach `review` or `remove`.",
+            "False-positive rates on ordinary comments (`review_fpr`, `remove_fpr`: the on-topic comments of "
+            "the news-pairs test split; `forum_*`: SemEval forum answers) and the share of unmistakable threats "
+            "that reach `review` or `remove` (`threats_*`: the contrast set's test threats; `holdout_*`: "
+            "hand-written threats in phrasings no training template produced).",
             "", _side_by_side(rows, policy, released)]
+    for label, grid in (metrics.get("threshold_grid") or {}).items():
+        from modclf.thresholds import format_table
+
+        out += ["", f"### Choosing thresholds: {label}",
+                f"Precision, recall and false-positive rate of `{label} >= threshold` on this label's test sets "
+                "pooled (the base rates of those sets; yours differ: check on your own labels with "
+                "`modclf thresholds`).", "", format_table(grid)]
     loso = metrics.get("scoring_leave_one_source_out")
     if loso:
         items = loso.items() if isinstance(loso, dict) else ((f"{r['label']}/{r['set']}", r["model"]) for r in loso)
@@ -165,11 +174,11 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
     if config.get("segment_extra_depths"):
         depths = ", ".join(str(d) for d in config["segment_extra_depths"])
         segmentation_top += f", its line embeddings joined by the pooled states after layer(s) {depths}"
-    off_topic_head = (
-        "an off-topic head on the comment-article cosine and its excess over a bank of typical articles"
-        if config.get("off_topic_features") == "similarity"
-        else "an off-topic head on the concatenated comment and article embeddings"
-    )
+    off_topic_head = {
+        "interaction": "an off-topic head on the comment-article cosine, its excess over a bank of typical articles, "
+        "IDF-weighted word overlap with the article and the comment's length, links and addressing",
+        "similarity": "an off-topic head on the comment-article cosine and its excess over a bank of typical articles",
+    }.get(config.get("off_topic_features"), "an off-topic head on the concatenated comment and article embeddings")
     base = config.get("base")
     if base and "package" in base:
         weights = (

@@ -178,6 +178,8 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
         "--articles", help="dump of records with `id` and `article` (or `page`) that `article_id` refers to"
     )
     parser.add_argument("--policy", help="moderation policy YAML (default: configs/policy.yaml)")
+    parser.add_argument("--spans", action="store_true",
+                        help="also score each sentence: `spans` [{begin, end, incitement}] in character offsets")
     _add_model_options(parser)
     parser.add_argument(
         "--rejects",
@@ -207,6 +209,8 @@ def _run_score(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace) -> int:
     if args.engine == "ray":
+        if args.spans:
+            raise ModClfError("--spans runs on the local engine only; leave out --engine ray")
         return _score_on_ray(args)
     from modclf.api import ModClf
     from modclf.batch import BATCH_TOKENS, score_file
@@ -232,6 +236,7 @@ def _score(args: argparse.Namespace) -> int:
         policy=policy,
         options=options,
         batch_tokens=args.batch_tokens or BATCH_TOKENS,
+        spans=args.spans,
     )
     where = f" (rejects in {rejects})" if summary.rejected and rejects is not None else ""
     logger.info("score: %s%s", summary.line("records", "comments"), where)

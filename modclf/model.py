@@ -32,6 +32,12 @@ logger = logging.getLogger(__name__)
 
 MODEL_CONFIG_FILE = "modclf_config.json"
 OFF_TOPIC_SIMILARITY_FEATURES = 2  # cosine to the article, and that cosine minus the background
+# "interaction" head inputs: cosine, cosine minus background, IDF-weighted word overlap with the
+# article, log length, a link in the comment, the comment addressing someone ("@", "you").
+OFF_TOPIC_INTERACTION_FEATURES = 6
+LEXICAL_BUCKETS = 4096  # hashed bag of a text's content tokens (IDF-weighted) for the word-overlap cosine
+LEXICAL_IDF_FLOOR = 2.0  # tokens with a lower IDF (the, and, is ...) carry no weight in the overlap
+_LEXICAL_HASH = 2654435761  # Knuth's multiplicative hash spreads token ids over the buckets
 WEIGHTS_FILE = "model.safetensors"
 # State-dict prefixes of the segmentation heads (trained on frozen line embeddings), and of the
 # whole segmentation path (with segmentation's own top layers, where a model has them).
@@ -63,10 +69,13 @@ class ModelConfig:
     # embedding for segmentation: lower layers keep surface cues (casing, punctuation, chrome words)
     # that the sentence-level top layer smooths away. Empty (0.1.0 and 0.2.0 models) = top only.
     segment_extra_depths: tuple[int, ...] = ()
-    # Off-topic head input. "similarity": a few cosine features, the comment's similarity to its
-    # article relative to its similarity to a bank of typical articles (generalises across
-    # platforms); "pair": the concatenated embeddings of 0.1.0 models (overfits each source).
+    # Off-topic head input. "interaction": the "similarity" features plus IDF-weighted word overlap
+    # with the article and comment features (length, links, addressing); "similarity": the
+    # comment's cosine to its article relative to its cosine to a bank of typical articles;
+    # "pair": the concatenated embeddings of 0.1.0 models (overfits each source).
     off_topic_features: str = "similarity"
+    # Token ids behind the "interaction" comment features (filled from the tokenizer when built).
+    off_topic_cues: dict = field(default_factory=dict)
     off_topic_bank_size: int = 256  # typical-article embeddings stored with the model
     off_topic_bank_top_k: int = 10  # a comment's background similarity: mean of its top-k bank cosines
     dropout: float = 0.1
@@ -332,10 +341,16 @@ class ModClfModel(nn.Module):
         self.incitement_head = nn.Sequential(
             nn.Linear(hidden, config.head_hidden), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(config.head_hidden, 1)
         )
-        if config.off_topic_features == "similarity":
+        self.score_embedding_dim = hidden
+        if config.off_topic_features in ("similarity", "interaction"):
             # Few inputs on purpose: a wide head over embeddings learns each source's topics.
-            self.off_topic_head = nn.Sequential(nn.Linear(OFF_TOPIC_SIMILARITY_FEATURES, 16), nn.GELU(), nn.Linear(16, 1))
+            n_inputs = OFF_TOPIC_SIMILARITY_FEATURES if config.off_topic_features == "similarity" else OFF_TOPIC_INTERACTION_FEATURES
+            self.off_topic_head = nn.Sequential(nn.Linear(n_inputs, 16), nn.GELU(), nn.Linear(16, 1))
             self.register_buffer("off_topic_bank", torch.zeros(config.off_topic_bank_size, hidden))
+            if config.off_topic_features == "interaction":
+                # A scoring embedding is [pooled states | hashed IDF-weighted token bag | 3 comment features].
+                self.register_buffer("lexical_weight", torch.zeros(encoder.config.vocab_size))
+                self.score_embedding_dim = hidden + LEXICAL_BUCKETS + 3
         elif config.off_topic_features == "pair":
             self.off_topic_head = nn.Sequential(
                 nn.Linear(4 * hidden + 1, config.head_hidden),
@@ -344,7 +359,9 @@ class ModClfModel(nn.Module):
                 nn.Linear(config.head_hidden, 1),
             )
         else:
-            raise ValueError(f"off_topic_features must be 'similarity' or 'pair', got {config.off_topic_features!r}")
+            raise ValueError(
+                f"off_topic_features must be 'interaction', 'similarity' or 'pair', got {config.off_topic_features!r}"
+            )
 
     def _top_layers(self) -> nn.ModuleList:
         """Task-specific copies of the encoder's top layers (same shapes, PyTorch layers)."""
@@ -414,12 +431,33 @@ class ModClfModel(nn.Module):
                 states = layer(states, src_key_padding_mask=padding)
         return mean_pool(states, attention_mask)
 
-    def score_embed_from_states(self, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Scoring embeddings: the scoring path's own top layers over shared states, mean-pooled."""
-        return self.top_embed_from_states(self.score_top, states, attention_mask)
+    def score_embed_from_states(
+        self, states: torch.Tensor, attention_mask: torch.Tensor, input_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Scoring embeddings: the scoring path's own top layers over shared states, mean-pooled;
+        with the "interaction" off-topic head, followed by the token features of `input_ids`."""
+        pooled = self.top_embed_from_states(self.score_top, states, attention_mask)
+        if self.config.off_topic_features != "interaction" or input_ids is None:
+            return pooled
+        return torch.cat([pooled, self.token_features(input_ids, attention_mask).to(pooled.dtype)], dim=-1)
 
     def score_embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.score_embed_from_states(self.shared_states(input_ids, attention_mask), attention_mask)
+        return self.score_embed_from_states(self.shared_states(input_ids, attention_mask), attention_mask, input_ids)
+
+    def token_features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(n, LEXICAL_BUCKETS + 3): a hashed bag of the text's tokens weighted by IDF above a floor
+        (word overlap with an article, cheap and robust across platforms), log token count, and
+        whether the text holds a link and addresses someone (the cue tokens of off_topic_cues)."""
+        ids = input_ids.long()
+        weights = self.lexical_weight[ids].float() * attention_mask.float()
+        bag = torch.zeros(len(ids), LEXICAL_BUCKETS, dtype=torch.float32)
+        bag.scatter_add_(1, (ids * _LEXICAL_HASH) % LEXICAL_BUCKETS, weights)
+        extras = [torch.log1p(attention_mask.float().sum(1))]
+        for cue in ("link", "address"):
+            cue_ids = torch.tensor(self.config.off_topic_cues.get(cue, []), dtype=ids.dtype)
+            hit = torch.isin(ids, cue_ids) & attention_mask.bool() if len(cue_ids) else torch.zeros_like(ids, dtype=torch.bool)
+            extras.append(hit.any(1).float())
+        return torch.cat([bag, torch.stack(extras, dim=1)], dim=1)
 
     def init_score_top_from_encoder(self) -> None:
         """Start the scoring layers as exact copies of the encoder's top layers."""
@@ -466,11 +504,13 @@ class ModClfModel(nn.Module):
         return self.segment_out(x)
 
     def incitement_logits(self, comment_embeddings: torch.Tensor) -> torch.Tensor:
-        return self.incitement_head(comment_embeddings).squeeze(-1)
+        hidden = self.encoder.config.hidden_size
+        return self.incitement_head(comment_embeddings[:, :hidden]).squeeze(-1)
 
     def off_topic_logits(self, comment_embeddings: torch.Tensor, article_embeddings: torch.Tensor) -> torch.Tensor:
-        c = nn.functional.normalize(comment_embeddings.float(), dim=-1)
-        a = nn.functional.normalize(article_embeddings.float(), dim=-1)
+        hidden = self.encoder.config.hidden_size
+        c = nn.functional.normalize(comment_embeddings[:, :hidden].float(), dim=-1)
+        a = nn.functional.normalize(article_embeddings[:, :hidden].float(), dim=-1)
         cosine = (c * a).sum(-1, keepdim=True)
         if self.config.off_topic_features == "pair":
             return self.off_topic_head(torch.cat([c, a, c * a, (c - a).abs(), cosine], dim=-1)).squeeze(-1)
@@ -479,16 +519,41 @@ class ModClfModel(nn.Module):
         bank = nn.functional.normalize(self.off_topic_bank.float(), dim=-1)
         k = min(self.config.off_topic_bank_top_k, bank.shape[0])
         background = (c @ bank.T).topk(k, dim=-1).values.mean(-1, keepdim=True)
-        return self.off_topic_head(torch.cat([cosine, cosine - background], dim=-1)).squeeze(-1)
+        features = [cosine, cosine - background]
+        if self.config.off_topic_features == "interaction":
+            lexical = slice(hidden, hidden + LEXICAL_BUCKETS)
+            overlap = nn.functional.cosine_similarity(
+                comment_embeddings[:, lexical].float(), article_embeddings[:, lexical].float(), dim=-1, eps=1e-6
+            )
+            features += [overlap.unsqueeze(-1), comment_embeddings[:, hidden + LEXICAL_BUCKETS :].float()]
+        return self.off_topic_head(torch.cat(features, dim=-1)).squeeze(-1)
 
     def set_off_topic_bank(self, article_embeddings: torch.Tensor) -> None:
         """Store typical-article embeddings (fewer than the bank size are repeated to fill it)."""
-        if self.config.off_topic_features != "similarity" or len(article_embeddings) == 0:
+        if self.config.off_topic_features not in ("similarity", "interaction") or len(article_embeddings) == 0:
             return
-        size = self.off_topic_bank.shape[0]
+        size, hidden = self.off_topic_bank.shape
         index = torch.arange(size) % len(article_embeddings)
         with torch.no_grad():
-            self.off_topic_bank.copy_(article_embeddings.detach().float()[index])
+            self.off_topic_bank.copy_(article_embeddings.detach().float()[index, :hidden])
+
+    def set_lexical_weights(self, tokenizer, texts: list[str], max_tokens: int = 512) -> None:
+        """IDF (above LEXICAL_IDF_FLOOR) of every token over `texts`, and the cue token ids, for the
+        "interaction" head's word overlap and comment features."""
+        if self.config.off_topic_features != "interaction":
+            return
+
+        counts = torch.zeros(self.lexical_weight.shape[0])
+        for ids in tokenizer(texts, add_special_tokens=False, truncation=True, max_length=max_tokens)["input_ids"]:
+            counts[torch.tensor(sorted(set(ids)), dtype=torch.long)] += 1
+        idf = torch.log((len(texts) + 1) / (counts + 1))
+        with torch.no_grad():
+            self.lexical_weight.copy_((idf - LEXICAL_IDF_FLOOR).clamp(min=0))
+            for special in (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id):
+                self.lexical_weight[special] = 0
+        vocab = tokenizer.get_vocab()
+        cues = {"link": ("http", "https", "www"), "address": ("@", "you", "your")}
+        self.config.off_topic_cues = {name: [vocab[t] for t in tokens if t in vocab] for name, tokens in cues.items()}
 
 
 def version_stamps() -> dict:

@@ -119,10 +119,31 @@ def scoring_metrics(result: dict) -> dict[str, float]:
     for section, prefix in (("in_distribution", "test"), ("leave_one_source_out", "loso")):
         for row in result.get(section) or []:
             out[f"{prefix}/{row['label']}/{row['set']}/roc_auc"] = row["model"]["roc_auc"]
+        for row in result.get(section) or []:
+            if prefix == "test" and row["model"].get("ece_calibrated") is not None:
+                out[f"test/{row['label']}/{row['set']}/ece"] = row["model"]["ece_calibrated"]
     fpr = (result.get("false_positives") or {}).get("test") or {}
     if fpr.get("fpr") is not None:
         out["remove_fpr/ordinary_news_comments"] = fpr["fpr"]
+    # The default policy, under the names the release gate gives the same measures.
+    policy = (result.get("policy") or {}).get("candidate") or {}
+    for name, (group, decision) in POLICY_METRICS.items():
+        if (policy.get(group) or {}).get(decision) is not None:
+            out[name] = policy[group][decision]
     return out
+
+
+# Policy metric names (shared by training/release.py) -> (policy set, decision) of evaluate_scoring.
+POLICY_METRICS = {
+    "policy/review_fpr": ("ordinary/news", "review_or_remove"),
+    "policy/remove_fpr": ("ordinary/news", "remove"),
+    "policy/forum_review_fpr": ("ordinary/forum", "review_or_remove"),
+    "policy/forum_remove_fpr": ("ordinary/forum", "remove"),
+    "policy/threats_review_or_remove_recall": ("threats/contrast", "review_or_remove"),
+    "policy/threats_remove_recall": ("threats/contrast", "remove"),
+    "policy/holdout_review_or_remove_recall": ("threats/holdout", "review_or_remove"),
+    "policy/holdout_remove_recall": ("threats/holdout", "remove"),
+}
 
 
 def release_metrics(metrics: dict) -> dict[str, dict[str, float]]:
@@ -191,6 +212,8 @@ GATE_REAL_PAGES = 60  # real dev pages, every k-th by id: a spread of sites and 
 GATE_SYNTHETIC_PAGES = 40  # synthetic dev pages: the only ones with known comment boundaries
 GATE_NEGATIVES = 1500  # incitement negatives sampled from the test splits (all positives are kept)
 GATE_PAIRS = 600  # off-topic pairs per source sampled from the test splits
+GATE_CALIBRATION = 2000  # incitement test items drawn uniformly (the true base rate) for the calibration error
+GATE_ORDINARY = 500  # ordinary news comments and forum answers each, for the policy's false-positive rates
 
 
 def roc_auc(scores, labels) -> float:
@@ -238,8 +261,9 @@ def measure_gate_segmentation(clf, data_dir=None) -> dict[str, float]:
     return out
 
 
-def measure_gate_scoring(clf, data_dir=None, seed: int = 0) -> dict[str, float]:
-    """ROC-AUC of `clf` on the gate's fixed samples of the scoring test splits."""
+def measure_gate_scoring(clf, data_dir=None, seed: int = 0, policy=None) -> dict[str, float]:
+    """ROC-AUC, calibration error and the default policy's rates of `clf` on the gate's fixed samples
+    of the scoring test splits (and the hand-written holdout threats)."""
     import random
     from collections import defaultdict
 
@@ -262,6 +286,41 @@ def measure_gate_scoring(clf, data_dir=None, seed: int = 0) -> dict[str, float]:
         by_source[ex.source][1].append(ex.incitement >= 0.5)
     for source, (scores, labels) in sorted(by_source.items()):
         out[f"incitement/{source}/roc_auc"] = roc_auc(scores, labels)
+
+    # Calibration: a uniform sample keeps the sources' base rate, which the calibration is fitted to.
+    from modclf.score import unclamped_incitement
+    from modclf.train_scoring import expected_calibration_error
+
+    pooled = [ex for ex in incitement if ex.source != "contrast"]
+    uniform = random.Random(f"{seed}-calibration").sample(pooled, min(GATE_CALIBRATION, len(pooled)))
+    probs = unclamped_incitement(clf.model, clf.tokenizer, [ex.text for ex in uniform], clf.precision).tolist()
+    out["incitement/ece"] = expected_calibration_error(probs, [ex.incitement >= 0.5 for ex in uniform])
+    out["incitement/unclamped_out_of_range"] = float(sum(not 0.0 <= p <= 1.0 for p in probs))
+
+    # The default policy: review / remove rates on ordinary comments and on unmistakable threats.
+    from modclf.policy import Policy
+    from modclf.sources.comments import load_holdout
+
+    thresholds = (policy or Policy.load()).thresholds["incitement"]
+    review = thresholds.review if thresholds.review is not None else thresholds.remove
+    seen: set[str] = set()
+    groups = {
+        "news": [ex for ex in test if ex.source == "news_pairs" and ex.meta.get("pair") == "own"],
+        "forum": [ex for ex in test if ex.source == "semeval"],
+        "threats": [ex for ex in test if ex.source == "contrast" and (ex.incitement or 0) >= 0.5],
+        "holdout_threats": [ex for ex in load_holdout() if ex.incitement >= 0.5],
+    }
+    for name, items in groups.items():
+        items = [ex for ex in items if not (ex.text in seen or seen.add(ex.text))]
+        if name in ("news", "forum"):
+            items = random.Random(f"{seed}-{name}").sample(items, min(GATE_ORDINARY, len(items)))
+        if not items:
+            continue
+        probs = [s.incitement for s in clf.score([ex.text for ex in items])]
+        for decision, limit in (("review", review), ("remove", thresholds.remove)):
+            share = sum(p >= limit for p in probs) / len(probs) if limit is not None else 0.0
+            key = f"policy/{name}_{decision}_fpr" if name in ("news", "forum") else f"policy/{name}_{decision}_recall"
+            out[key] = share
 
     # Off-topic: a fixed sample of pairs per source, each article encoded once for its comments.
     for source in sorted({ex.source for ex in test if ex.off_topic is not None and ex.article}):

@@ -153,6 +153,14 @@ def scores_from_embeddings(model, comment_emb: torch.Tensor, article_emb: list[t
     return [Score(_clean(p), None if o is None else _clean(o)) for p, o in zip(incitement, off_topic)]
 
 
+def unclamped_incitement(model, tokenizer, comments: list[str], precision: str = "fp32") -> torch.Tensor:
+    """Calibrated incitement probabilities before the output's clamping and rounding (for checks
+    that could fail: a clamped value is always in [0, 1])."""
+    emb = embed_comments(model, tokenizer, comments, precision)
+    with torch.inference_mode():
+        return calibrate(model.incitement_logits(emb), model.config.calibration["incitement"])
+
+
 def _clean(p: float) -> float:
     """A probability in [0, 1] rounded for output; NaN never escapes."""
     if math.isnan(p):

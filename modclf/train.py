@@ -74,7 +74,10 @@ class TrainConfig:
     negatives_per_epoch: int = 15000
     positive_repeat: int = 3
     contrast_repeat: int = 3
-    off_topic_features: str = "similarity"
+    off_topic_features: str = "interaction"
+    cache_dir: str | None = None
+    anchor_weight: float = 1.0
+    contrastive_weight: float = 0.2
     reset_scoring: bool | None = None
     segment_top: bool = True
     segment_extra_depths: list[int] = dataclasses.field(default_factory=list)
@@ -103,7 +106,9 @@ class TrainConfig:
             "negatives_per_epoch": self.negatives_per_epoch >= 0,
             "positive_repeat": self.positive_repeat >= 1,
             "contrast_repeat": self.contrast_repeat >= 1,
-            "off_topic_features": self.off_topic_features in ("similarity", "pair"),
+            "off_topic_features": self.off_topic_features in ("interaction", "similarity", "pair"),
+            "anchor_weight": self.anchor_weight >= 0,
+            "contrastive_weight": self.contrastive_weight >= 0,
             "finetune_batch_pages": self.finetune_batch_pages >= 1,
             "segment_extra_depths": len(set(self.segment_extra_depths)) == len(self.segment_extra_depths)
             and all(isinstance(d, int) and d >= 1 for d in self.segment_extra_depths),
@@ -335,7 +340,7 @@ def finetune_top(model, tokenizer, sampler: PageSampler, config: TrainConfig, rn
         ]
         unique = list(dict.fromkeys(t for texts, _, _ in batch for t in texts))
         position = {t: i for i, t in enumerate(unique)}
-        states, mask = cache.batch([text_key(t) for t in unique])
+        states, mask, _ = cache.batch([text_key(t) for t in unique])
         with autocast_context(precision):
             unique_emb = model.top_embed_from_states(model.segment_top, states, mask)
         # Row len(unique) is zeros: padding positions of short windows point at it.

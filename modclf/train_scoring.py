@@ -9,10 +9,12 @@ leave-one-source-out runs of the evaluation.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import random
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -63,17 +65,67 @@ def text_key(text: str) -> str:
 
 
 class StateCache:
-    """Shared-layer token states (bf16) of every distinct text and article chunk."""
+    """Shared-layer token states (bf16) and token ids of every distinct text and article chunk.
 
-    def __init__(self, model, tokenizer, max_tokens: int):
+    With `folder`, states are also kept on disk (safetensors shards, one per call that added any),
+    under a fingerprint of the shared layers, the token limit and the precision: a later run on the
+    same encoder (another training run, the evaluation's folds) reads them instead of encoding again.
+    """
+
+    def __init__(self, model, tokenizer, max_tokens: int, folder: str | Path | None = None):
         self.model, self.tokenizer, self.max_tokens = model, tokenizer, max_tokens
         self.states: dict[str, torch.Tensor] = {}
+        self.ids: dict[str, torch.Tensor] = {}
         self.article_rows: dict[str, list[str]] = {}
+        self.anchors: dict[str, torch.Tensor] = {}
+        self.folder = None
+        if folder is not None:
+            self.folder = Path(folder) / self._fingerprint()
+            self._load()
+
+    def _fingerprint(self) -> str:
+        """What the cached states depend on: the shared layers' weights, the token limit, the precision."""
+        config = self.model.config
+        digest = hashlib.sha1(f"{self.max_tokens}:{resolve_precision('auto')}:{config.score_top_layers}:"
+                              f"{config.article_chunk_tokens}:{config.max_article_chunks}".encode())
+        shared = len(self.model.encoder.encoder.layer) - self.model.config.score_top_layers
+        for name, tensor in self.model.encoder.state_dict().items():
+            if not name.startswith("encoder.layer.") or int(name.split(".")[2]) < shared:
+                digest.update(name.encode())
+                digest.update(tensor.detach().float().contiguous().numpy().tobytes())
+        return digest.hexdigest()[:16]
+
+    def _load(self) -> None:
+        from safetensors import safe_open
+
+        shards = sorted(self.folder.glob("shard-*.safetensors")) if self.folder.is_dir() else []
+        for shard in shards:
+            with safe_open(str(shard), framework="pt") as f:
+                self.article_rows.update(json.loads(f.metadata().get("article_rows", "{}")))
+                for name in f.keys():
+                    kind, key = name.split("/", 1)
+                    (self.states if kind == "states" else self.ids)[key] = f.get_tensor(name)
+        if shards:
+            logger.info("read cached shared states of %d texts from %s", len(self.states), self.folder)
+
+    def _save(self, keys: list[str], article_rows: dict | None = None) -> None:
+        if self.folder is None or not keys:
+            return
+        from safetensors.torch import save_file
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tensors = {f"{kind}/{k}": store[k].contiguous() for k in keys for kind, store in (("states", self.states), ("ids", self.ids))}
+        n = len(list(self.folder.glob("shard-*.safetensors")))
+        partial = self.folder / f".shard-{n:04d}.tmp"
+        save_file(tensors, str(partial), metadata={"article_rows": json.dumps(article_rows or {})})
+        partial.rename(self.folder / f"shard-{n:04d}.safetensors")  # a killed run leaves no half shard
 
     def _encode_rows(self, keys: list[str], rows: list[list[int]]) -> None:
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         batch_tokens = 8192
         start = 0
+        was_training = self.model.training
+        self.model.eval()  # the inference forward: no dropout, and several times faster
         with torch.inference_mode(), autocast_context(resolve_precision("auto")):
             while start < len(order):
                 end = start + 1
@@ -84,13 +136,17 @@ class StateCache:
                 states = self.model.shared_states(ids, mask).to(torch.bfloat16)
                 for j, i in enumerate(index):
                     self.states[keys[i]] = states[j, : len(rows[i])].clone()
+                    self.ids[keys[i]] = torch.tensor(rows[i], dtype=torch.int32)
                 start = end
+        self.model.train(was_training)
 
     def add_texts(self, texts: list[str]) -> None:
         todo = list(dict.fromkeys(t for t in texts if text_key(t) not in self.states))
         if todo:
             started = time.time()
-            self._encode_rows([text_key(t) for t in todo], tokenize(self.tokenizer, todo, self.max_tokens))
+            keys = [text_key(t) for t in todo]
+            self._encode_rows(keys, tokenize(self.tokenizer, todo, self.max_tokens))
+            self._save(keys)
             logger.info("cached shared states of %d texts in %.0f s", len(todo), time.time() - started)
 
     def add_articles(self, articles: list[str]) -> None:
@@ -106,21 +162,46 @@ class StateCache:
             rows += chunk_rows
         if rows:
             self._encode_rows(keys, rows)
+            owners = {k.rsplit(":", 1)[0] for k in keys}
+            self._save(keys, {k: self.article_rows[k] for k in owners})
 
-    def batch(self, keys: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Padded (states, mask) for cached keys."""
+    def batch(self, keys: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Padded (states, mask, token ids) for cached keys."""
         tensors = [self.states[k] for k in keys]
         width = max(t.shape[0] for t in tensors)
         states = torch.zeros(len(tensors), width, tensors[0].shape[1])
         mask = torch.zeros(len(tensors), width, dtype=torch.long)
-        for i, t in enumerate(tensors):
+        ids = torch.zeros(len(tensors), width, dtype=torch.long)
+        for i, (k, t) in enumerate(zip(keys, tensors)):
             states[i, : t.shape[0]] = t.float()
             mask[i, : t.shape[0]] = 1
-        return states, mask
+            ids[i, : t.shape[0]] = self.ids[k]
+        return states, mask, ids
 
     def text_embeddings(self, texts: list[str]) -> torch.Tensor:
-        states, mask = self.batch([text_key(t) for t in texts])
-        return self.model.score_embed_from_states(states, mask)
+        states, mask, ids = self.batch([text_key(t) for t in texts])
+        return self.model.score_embed_from_states(states, mask, ids)
+
+    def add_anchors(self, keys: list[str]) -> None:
+        """The pretrained top layer's pooled embedding of each cached text (no gradient): what the
+        scoring layer's embeddings are held near, so training for incitement cannot erode the
+        similarity that off-topic relies on."""
+        import copy
+
+        todo = [k for k in dict.fromkeys(keys) if k not in self.anchors]
+        if not todo:
+            return
+        frozen = copy.deepcopy(self.model.score_top)
+        self.model._copy_encoder_top(frozen)
+        frozen.eval()
+        todo.sort(key=lambda k: self.states[k].shape[0])
+        with torch.no_grad(), autocast_context(resolve_precision("auto")):
+            for start in range(0, len(todo), 256):
+                chunk = todo[start : start + 256]
+                states, mask, _ = self.batch(chunk)
+                pooled = self.model.top_embed_from_states(frozen, states, mask).float()
+                for k, row in zip(chunk, pooled):
+                    self.anchors[k] = row.clone()
 
     def article_embeddings(self, articles: list[str]) -> dict[str, torch.Tensor]:
         """Article embeddings (no gradient) through the current scoring layers, keyed by text hash."""
@@ -133,8 +214,8 @@ class StateCache:
                 owners = [i for i, a in enumerate(chunk) for _ in self.article_rows[text_key(a)]]
                 emb = []
                 for s in range(0, len(keys), 128):
-                    states, mask = self.batch(keys[s : s + 128])
-                    emb.append(self.model.score_embed_from_states(states, mask))
+                    states, mask, ids = self.batch(keys[s : s + 128])
+                    emb.append(self.model.score_embed_from_states(states, mask, ids))
                 emb = torch.cat(emb)
                 owner = torch.tensor(owners)
                 for i, article in enumerate(chunk):
@@ -186,7 +267,7 @@ def bank_articles(examples, size: int, seed: int) -> list[str]:
 
 def refresh_off_topic_bank(model, cache: StateCache, articles: list[str]) -> None:
     """Recompute the bank with the current scoring layers (the bank follows the layers it compares)."""
-    if not articles or model.config.off_topic_features != "similarity":
+    if not articles or model.config.off_topic_features not in ("similarity", "interaction"):
         return
     cache.add_articles(articles)
     embedded = cache.article_embeddings(articles)
@@ -231,9 +312,43 @@ def predict_logits(model, cache: StateCache, examples, batch_size: int = 128) ->
     return inc_all, off_all
 
 
+def _contrastive_loss(model, emb: torch.Tensor, batch, articles: dict) -> torch.Tensor:
+    """In-batch contrastive loss: an on-topic comment is closer to its own article than to the
+    batch's other articles (article embeddings fixed for the epoch; temperature 0.05)."""
+    rows = [i for i, ex in enumerate(batch) if ex.article and ex.off_topic is not None and ex.off_topic < 0.5]
+    keys = list(dict.fromkeys(text_key(batch[i].article) for i in rows))
+    if len(keys) < 2:
+        return torch.zeros(())
+    hidden = model.encoder.config.hidden_size
+    c = nn.functional.normalize(emb[rows, :hidden], dim=-1)
+    a = nn.functional.normalize(torch.stack([articles[k][:hidden] for k in keys]), dim=-1)
+    target = torch.tensor([keys.index(text_key(batch[i].article)) for i in rows])
+    return nn.functional.cross_entropy(c @ a.T / 0.05, target)
+
+
+def _anchor_loss(model, cache: StateCache, emb: torch.Tensor, batch, chunk_keys, rng, precision) -> torch.Tensor:
+    """1 - cosine between the scoring layer's embeddings and the pretrained top layer's, over the
+    batch's comments and a few article chunks: the scoring layer may learn incitement, but the
+    similarity geometry that off-topic reads stays close to the pretrained encoder's."""
+    hidden = model.encoder.config.hidden_size
+    anchors = torch.stack([cache.anchors[text_key(ex.text)] for ex in batch])
+    loss = (1 - nn.functional.cosine_similarity(emb[:, :hidden], anchors, dim=-1)).mean()
+    if chunk_keys:
+        sample = rng.sample(chunk_keys, min(8, len(chunk_keys)))
+        states, mask, _ = cache.batch(sample)
+        with autocast_context(precision):
+            chunk_emb = model.score_embed_from_states(states, mask).float()
+        chunk_anchors = torch.stack([cache.anchors[k] for k in sample])
+        loss = loss + (1 - nn.functional.cosine_similarity(chunk_emb, chunk_anchors, dim=-1)).mean()
+    return loss
+
+
 def reset_scoring(model) -> None:
-    """Fresh scoring path: top layer copied from the encoder, heads re-initialised."""
+    """Fresh scoring path: top layer copied from the encoder, heads re-initialised (and the word
+    weights of an "interaction" head recomputed by the next training run)."""
     model.init_score_top_from_encoder()
+    if hasattr(model, "lexical_weight"):
+        model.lexical_weight.zero_()
     for head in (model.incitement_head, model.off_topic_head):
         for module in head:
             if isinstance(module, nn.Linear):
@@ -247,7 +362,8 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     leave-one-source-out folds of the evaluation): the shared layers never change here.
 
     `config` carries scoring_epochs, scoring_lr, scoring_head_lr, scoring_batch, scoring_max_tokens,
-    negatives_per_epoch, positive_repeat and contrast_repeat (see TrainConfig).
+    negatives_per_epoch, positive_repeat, contrast_repeat, anchor_weight and contrastive_weight
+    (see TrainConfig).
     """
     rng = rng or random.Random(config.seed)
     for p in model.parameters():
@@ -255,11 +371,18 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     trainable = list(model.score_top.parameters()) + list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters())
     for p in trainable:
         p.requires_grad_(True)
-    cache = cache or StateCache(model, tokenizer, config.scoring_max_tokens)
+    cache = cache or StateCache(model, tokenizer, config.scoring_max_tokens, getattr(config, "cache_dir", None))
     everything = list(train) + list(dev)
     cache.add_texts([ex.text for ex in everything])
     cache.add_articles([ex.article for ex in everything if ex.article])
     bank = bank_articles(train, model.config.off_topic_bank_size, config.seed)
+    if model.config.off_topic_features == "interaction" and not model.lexical_weight.any():
+        model.set_lexical_weights(tokenizer, list(dict.fromkeys([ex.text for ex in train] + [ex.article for ex in train if ex.article])))
+    anchor_weight = getattr(config, "anchor_weight", 0.0)
+    contrastive_weight = getattr(config, "contrastive_weight", 0.0)
+    chunk_keys = [k for rows in cache.article_rows.values() for k in rows]
+    if anchor_weight > 0:
+        cache.add_anchors([text_key(ex.text) for ex in train] + chunk_keys)
     optimizer = torch.optim.AdamW(
         [
             {"params": list(model.score_top.parameters()), "lr": config.scoring_lr},
@@ -305,6 +428,10 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 a = torch.stack([articles[text_key(batch[i].article)] for i in off_rows])
                 target = torch.tensor([float(batch[i].off_topic) for i in off_rows])
                 losses.append(bce(model.off_topic_logits(emb[off_rows], a), target))
+            if contrastive_weight > 0:
+                losses.append(contrastive_weight * _contrastive_loss(model, emb, batch, articles))
+            if anchor_weight > 0:
+                losses.append(anchor_weight * _anchor_loss(model, cache, emb, batch, chunk_keys, rng, precision))
             if not losses:
                 continue
             loss = sum(losses)

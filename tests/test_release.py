@@ -38,6 +38,18 @@ def test_worse_calibration_or_policy_rate_is_refused_though_no_floor_names_them(
     assert [r.split(":")[0] for r in reasons] == ["test/incitement/gab/ece", "policy/threats_remove_recall"]
 
 
+def test_a_false_positive_rate_or_calibration_with_a_ceiling_is_judged_by_the_ceiling():
+    floors = QualityFloors("x", {"segmentation": Bounds(at_least={"line_f1/body": 0.8}),
+                                 "scoring": Bounds(at_most={"policy/review_fpr": 0.05, "test/incitement/gab/ece": 0.03})})
+    spent = {"line_f1/body": row(0.90, 0.84, [0.04, 0.07]),
+             "policy/review_fpr": row(0.03, 0.0, [0.02, 0.04], True),  # more review, still under 5%
+             "test/incitement/gab/ece": row(0.02, 0.01, [0.005, 0.015], True)}
+    assert release.decide(spent, floors, ["line_f1/body"], floors_bind=True) == []
+    broken = {**spent, "policy/review_fpr": row(0.07, 0.0, [0.06, 0.08], True)}
+    assert release.decide(broken, floors, ["line_f1/body"], floors_bind=True) == [
+        "scoring: policy/review_fpr = 0.0700 is above its ceiling 0.05"]
+
+
 def test_a_target_inside_the_noise_or_unmeasured_is_refused():
     rows = {"line_f1/body": row(0.85, 0.84, [-0.01, 0.03])}
     assert "not better beyond the noise" in release.decide(rows, FLOORS, ["line_f1/body"], True)[0]

@@ -391,3 +391,29 @@ def test_text_is_the_comment_field_too(tiny_clf, tmp_path):
     assert (summary.written, summary.rejected) == (1, 1)
     assert _read_jsonl(tmp_path / "o.jsonl")[0]["text"] == "Great story!"
     assert "not both" in _read_jsonl(tmp_path / "r.jsonl")[0]["reason"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_cli_score_spans_match_the_api_and_every_output_format(tiny_model_dir, tmp_path, suffix):
+    from modclf import ModClf
+
+    text = "This is fine. But someone should pay for this!\nAnd a third line"
+    dump = _write_jsonl(tmp_path / "comments.jsonl", [{"id": "c1", "text": text}, {"id": "c2", "text": "One sentence."}])
+    out = tmp_path / f"scored{suffix}"
+    assert main(["score", str(dump), "-o", str(out), "--spans", "--model", str(tiny_model_dir), "--precision", "fp32"]) == 0
+    expected = ModClf.from_pretrained(tiny_model_dir, precision="fp32").score([text, "One sentence."], spans=True)
+    if suffix == ".jsonl":
+        rows = _read_jsonl(out)
+    elif suffix == ".csv":
+        import csv
+
+        rows = [{**r, "spans": json.loads(r["spans"])} for r in csv.DictReader(out.open(encoding="utf-8"))]
+    else:
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(out).to_pylist()
+    spans = rows[0]["spans"]
+    assert [(s["begin"], s["end"]) for s in spans] == [(0, 13), (14, 46), (47, 63)]
+    assert [text[s["begin"]:s["end"]] for s in spans][1] == "But someone should pay for this!"
+    for got, want in zip(spans + rows[1]["spans"], expected[0].spans + expected[1].spans):
+        assert got["incitement"] == pytest.approx(want["incitement"], abs=1e-6)

@@ -68,8 +68,9 @@ def test_two_step_training_writes_a_loadable_model(tiny_encoder_dir, tmp_path):
     assert (tmp_path / "run" / "training_config.yaml").exists()
     assert (tmp_path / "run" / "last" / "model.safetensors").exists()
     # The off-topic bank was filled from the training articles and saved with the model.
-    assert clf.config.off_topic_features == "similarity"
+    assert clf.config.off_topic_features == "interaction"
     assert clf.model.off_topic_bank.abs().sum() > 0
+    assert clf.model.lexical_weight.abs().sum() > 0 and clf.config.off_topic_cues  # word weights and cue tokens were fitted
     # The generated card lists sources with licences, describes this model and carries the metrics.
     from modclf.card import write_model_card
 
@@ -79,7 +80,7 @@ def test_two_step_training_writes_a_loadable_model(tiny_encoder_dir, tmp_path):
     assert "notes here" in card
 
 
-def test_retraining_a_pair_head_model_gives_it_a_similarity_head(tiny_encoder_dir, tmp_path):
+def test_retraining_a_pair_head_model_gives_it_the_configured_head(tiny_encoder_dir, tmp_path):
     import dataclasses
 
     from modclf.model import ModelConfig, build_model, load_model, save_model
@@ -100,7 +101,7 @@ def test_retraining_a_pair_head_model_gives_it_a_similarity_head(tiny_encoder_di
                          scoring_epochs=1, scoring_batch=12)
     best = train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev")))
     new, _ = load_model(best)
-    assert new.config.off_topic_features == "similarity"
+    assert new.config.off_topic_features == "interaction"
     # Everything but the off-topic head is kept: the segmentation head is the old one.
     assert dataclasses.asdict(new.config)["segment_hidden"] == 32
     for name, tensor in old.state_dict().items():

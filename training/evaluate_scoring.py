@@ -398,7 +398,7 @@ def model_scores(model, cache, examples, label: str) -> tuple[np.ndarray, np.nda
 
 
 def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: int, seed: int,
-                  report: Path | None = None) -> list[dict]:
+                  report: Path | None = None, released=None) -> list[dict]:
     """One row per set: the model's ranking metrics and ECE, and each baseline's metrics, same resamples.
 
     With `report`, also PNG plots per set: ROC and precision-recall curves (model and baselines), the
@@ -424,6 +424,12 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
             },
             "baselines": {},
         }
+        if released is not None:
+            released_logits, released_probs = model_scores(released.model, released.cache, test.examples, test.label)
+            row["released"] = {
+                **ranking_metrics(released_probs, labels, boot),
+                "ece_calibrated": expected_calibration_error(released_probs, labels),
+            }
         baseline_scores = baselines[test.label].scores(test.examples)
         for name, scores in baseline_scores.items():
             row["baselines"][name] = ranking_metrics(scores, labels, boot)
@@ -487,6 +493,86 @@ def false_positive_report(model, cache, data, remove_threshold: float, threshold
             "threshold_for_target_fpr": threshold_for_fpr(probs, TARGET_FPR),
         }
     return out
+
+
+def unique_texts(examples) -> list:
+    seen, out = set(), []
+    for ex in examples:
+        if ex.text not in seen:
+            seen.add(ex.text)
+            out.append(ex)
+    return out
+
+
+def policy_sets(data, holdout) -> dict[str, list]:
+    """What the default policy is checked on: unmistakable threats and calls to violence (the contrast
+    set's test positives; the hand-written holdout, phrasings no training template produced) and
+    ordinary comments (news comments under their own article, forum answers; test splits)."""
+    test = [ex for ex in data if ex.split == "test"]
+    return {
+        "threats/contrast": [ex for ex in test if ex.source == "contrast" and (ex.incitement or 0) >= 0.5],
+        "threats/holdout": [ex for ex in holdout if ex.incitement >= 0.5],
+        "ordinary/news": ordinary_news_comments(data, "test"),
+        "ordinary/forum": unique_texts(ex for ex in test if ex.source == "semeval"),
+        "ordinary/holdout": [ex for ex in holdout if ex.incitement < 0.5],
+    }
+
+
+def policy_report(model, cache, data, holdout, policy) -> dict:
+    """Share of each policy set that the default policy sends to review-or-remove and to remove."""
+    thresholds = policy.thresholds["incitement"]
+    review = thresholds.review if thresholds.review is not None else thresholds.remove
+    out = {"review_threshold": review, "remove_threshold": thresholds.remove}
+    for name, examples in policy_sets(data, holdout).items():
+        probs = model_scores(model, cache, examples, "incitement")[1] if examples else np.zeros(0)
+        row = {"n": len(examples)}
+        for decision, limit in (("review_or_remove", review), ("remove", thresholds.remove)):
+            hits = int((probs >= limit).sum()) if limit is not None else 0
+            row[decision] = hits / len(probs) if len(probs) else None
+            row[f"{decision}_ci"] = binomial_interval(hits, len(probs))
+        row["max_probability" if name.startswith("ordinary") else "min_probability"] = (
+            (float(probs.max()) if name.startswith("ordinary") else float(probs.min())) if len(probs) else None
+        )
+        out[name] = row
+    return out
+
+
+POLICY_FPR_TARGETS = {"review": 0.02, "remove": 0.003}  # on dev, below the 5% / 1% ceilings for the test's noise
+
+
+def suggested_thresholds(model, cache, data) -> dict:
+    """Thresholds whose false-positive rate on the dev split's ordinary comments (news comments under
+    their own article, forum answers) meets POLICY_FPR_TARGETS: the policy's values chosen from a
+    false-positive table on data not used for testing, rather than round numbers."""
+    dev = ordinary_news_comments(data, "dev") + unique_texts(ex for ex in data if ex.split == "dev" and ex.source == "semeval")
+    probs = model_scores(model, cache, dev, "incitement")[1] if dev else np.zeros(0)
+    return {"dev_comments": len(dev), **{f"{decision}_for_fpr_{target}": threshold_for_fpr(probs, target)
+                                         for decision, target in POLICY_FPR_TARGETS.items()}}
+
+
+def contrast_kinds(model, cache, data, threshold: float) -> dict[str, dict]:
+    """Accuracy per kind of the contrast test set at `threshold` (the policy's review threshold):
+    a threat is right at or above it, a quoted / negated / ... one below it."""
+    test = [ex for ex in data if ex.split == "test" and ex.source == "contrast" and ex.incitement is not None]
+    probs = model_scores(model, cache, test, "incitement")[1] if test else np.zeros(0)
+    by_kind: dict[str, list] = defaultdict(list)
+    for ex, p in zip(test, probs):
+        by_kind[ex.meta.get("kind") or "?"].append((p >= threshold) == (ex.incitement >= 0.5))
+    return {kind: {"n": len(v), "accuracy": float(np.mean(v))} for kind, v in sorted(by_kind.items())}
+
+
+def threshold_grid(model, cache, data, label: str) -> list[dict]:
+    """Precision, recall and false-positive rate per threshold on all test sets of a label pooled
+    (the model card's table for choosing thresholds)."""
+    from modclf.thresholds import GRID, threshold_table
+
+    examples = [ex for s in eval_sets(data, label) if s.name in ("gab", "edos", "implicit_hate", "contrast",
+                                                                    "semeval", "news_pairs") for ex in s.examples]
+    if not examples:
+        return []
+    probs = model_scores(model, cache, examples, label)[1]
+    labels = [_target(ex, label) >= 0.5 for ex in examples]
+    return [row for row in threshold_table(probs.tolist(), labels, GRID) if row["threshold"] in GRID]
 
 
 # ----------------------------------------------------------------------------- the run
@@ -553,9 +639,13 @@ def evaluate(
     threshold_source: str = "fallback",
     max_tokens: int | None = None,
     report: Path | None = None,
+    released=None,
+    policy=None,
+    holdout=(),
 ) -> dict:
     """Every number of the report as a JSON-ready dict (see the module docstring); with `report`,
-    PNG plots of the in-distribution sets there."""
+    PNG plots of the in-distribution sets there. `released` (a model) is scored on the same
+    in-distribution items; `policy` is checked on threats and ordinary comments (with `holdout`)."""
     from modclf.train_scoring import StateCache, reset_scoring, train_scoring
 
     started = time.time()
@@ -563,10 +653,16 @@ def evaluate(
     needed = [ex for ex in data if ex.split == "test" or (ex.split == "dev" and ex.source == "news_pairs")]
     if loso_sources:
         needed = [ex for ex in data if ex.split in ("train", "dev", "test")]
-    cache = StateCache(model, tokenizer, max_tokens)
+    cache = StateCache(model, tokenizer, max_tokens, getattr(config, "cache_dir", None))
     logger.info("caching shared-layer states of %d items (max %d tokens)", len(needed), max_tokens)
-    cache.add_texts([ex.text for ex in needed])
+    cache.add_texts([ex.text for ex in needed] + [ex.text for ex in holdout])
     cache.add_articles([ex.article for ex in needed if ex.article])
+    other = None
+    if released is not None:
+        # Both models read the same frozen shared layers, so the released one reuses the cached states.
+        other_cache = copy.copy(cache)
+        other_cache.model = released
+        other = argparse.Namespace(model=released, cache=other_cache)
     shared = {"profanity": ProfanityBaseline(), "minilm": MiniLMCosineBaseline()}
     train_all = [ex for ex in data if ex.split == "train"]
 
@@ -574,8 +670,17 @@ def evaluate(
     baselines = {label: Baselines(label, train_all, shared, seed) for label in LABELS}
     in_distribution = []
     for label in LABELS:
-        in_distribution += evaluate_sets(model, cache, eval_sets(data, label), baselines, n_boot, seed, report)
+        in_distribution += evaluate_sets(model, cache, eval_sets(data, label), baselines, n_boot, seed, report, other)
     fpr = false_positive_report(model, cache, data, remove_threshold, threshold_source)
+    policy_rows, kinds = {}, {}
+    if policy is not None:
+        policy_rows = {"candidate": policy_report(model, cache, data, holdout, policy)}
+        policy_rows["candidate"]["suggested"] = suggested_thresholds(model, cache, data)
+        kinds = {"candidate": contrast_kinds(model, cache, data, policy_rows["candidate"]["review_threshold"])}
+        if other is not None:
+            policy_rows["released"] = policy_report(released, other.cache, data, holdout, policy)
+            kinds["released"] = contrast_kinds(released, other.cache, data, policy_rows["candidate"]["review_threshold"])
+    grids = {label: threshold_grid(model, cache, data, label) for label in LABELS}
 
     loso = []
     if loso_sources:
@@ -622,6 +727,9 @@ def evaluate(
         "in_distribution": in_distribution,
         "leave_one_source_out": loso,
         "false_positives": fpr,
+        "policy": policy_rows,
+        "contrast_kinds": kinds,
+        "threshold_grid": grids,
         "seconds": round(time.time() - started),
     }
     result["targets"] = check_targets(result)
@@ -643,23 +751,32 @@ def check_targets(result: dict) -> list[dict]:
     loso = result["leave_one_source_out"]
     incitement_folds = [r for r in loso if r["label"] == "incitement"]
     for row in incitement_folds:
-        add(f"incitement LOSO ROC-AUC, {row['set']} left out", row["model"]["roc_auc"], 0.93)
-    if incitement_folds:
-        values = [r["model"]["roc_auc"] for r in incitement_folds if r["model"]["roc_auc"] is not None]
-        add("incitement LOSO ROC-AUC, mean over folds", float(np.mean(values)) if values else None, 0.93)
+        add(f"incitement LOSO ROC-AUC, {row['set']} left out", row["model"]["roc_auc"], 0.90)
     contrast = _find(result["in_distribution"], "incitement", "contrast")
-    add("incitement contrast-set ROC-AUC", contrast and contrast["model"]["roc_auc"], 0.90)
-    semeval = _find(result["in_distribution"], "off_topic", "semeval")
-    add("off-topic ROC-AUC, SemEval 2016 dev", semeval and semeval["model"]["roc_auc"], 0.85)
-    news = _find(result["in_distribution"], "off_topic", "news_pairs")
-    add("off-topic ROC-AUC, news own vs other article", news and news["model"]["roc_auc"], 0.97)
-    fpr = result["false_positives"]["test"]["fpr"]
-    add(
-        "incitement remove-threshold FPR, ordinary news comments",
-        None if math.isnan(fpr) else fpr,
-        TARGET_FPR,
-        False,
-    )
+    add("incitement contrast-set ROC-AUC", contrast and contrast["model"]["roc_auc"], 0.97)
+    for kind, row in result.get("contrast_kinds", {}).get("candidate", {}).items():
+        add(f"contrast accuracy at the review threshold, {kind}", row["accuracy"], 0.90)
+    for name, goal in (("semeval", 0.82), ("news_pairs", 0.92)):
+        row = _find(result["in_distribution"], "off_topic", name)
+        add(f"off-topic ROC-AUC, {name}", row and row["model"]["roc_auc"], goal)
+        if row and row["baselines"].get("minilm_cosine", {}).get("roc_auc") is not None:
+            add(f"off-topic ROC-AUC minus raw MiniLM cosine, {name}",
+                row["model"]["roc_auc"] - row["baselines"]["minilm_cosine"]["roc_auc"], 0.05)
+    for row in loso:
+        if row["label"] == "off_topic" and row["baselines"].get("minilm_cosine", {}).get("roc_auc") is not None:
+            add(f"off-topic LOSO ROC-AUC minus raw MiniLM cosine, {row['set']}",
+                row["model"]["roc_auc"] - row["baselines"]["minilm_cosine"]["roc_auc"], 0.05)
+    for row in result["in_distribution"]:
+        if row["set"] != "news_pairs:hard":
+            add(f"ECE after calibration, {row['label']} {row['set']}", row["model"]["ece_calibrated"], 0.03, False)
+    policy = result.get("policy", {}).get("candidate")
+    if policy:
+        for name in ("threats/contrast", "threats/holdout"):
+            add(f"policy review-or-remove recall, {name}", policy[name]["review_or_remove"], 0.90)
+            add(f"policy remove recall, {name}", policy[name]["remove"], 0.50)
+        for name in ("ordinary/news", "ordinary/forum", "ordinary/holdout"):
+            add(f"policy remove FPR, {name}", policy[name]["remove"], 0.01, False)
+            add(f"policy review FPR, {name}", policy[name]["review_or_remove"], 0.05, False)
     return targets
 
 
@@ -685,7 +802,7 @@ def print_table(title: str, rows: list[dict]) -> None:
         return
     print(
         f"{'label':<10} {'set':<16} {'n':>6} {'pos':>5}  {'model ROC-AUC [95% CI]':<24} {'PR-AUC [95% CI]':<24} "
-        f"{'ECE raw>cal':<12} baselines ROC-AUC/PR-AUC"
+        f"{'ECE raw>cal':<12} {'released':<8} baselines ROC-AUC/PR-AUC"
     )
     for r in rows:
         m = r["model"]
@@ -693,16 +810,18 @@ def print_table(title: str, rows: list[dict]) -> None:
         base = "  ".join(
             f"{name} {_fmt(b['roc_auc'])}/{_fmt(b['pr_auc'])}" for name, b in r["baselines"].items()
         )
+        released = _fmt(r["released"]["roc_auc"]) if "released" in r else "  n/a"
         print(
             f"{r['label']:<10} {r['set']:<16} {r['n']:>6} {r['positives']:>5}  {_with_ci(m, 'roc_auc'):<24} "
-            f"{_with_ci(m, 'pr_auc'):<24} {ece:<12} {base}"
+            f"{_with_ci(m, 'pr_auc'):<24} {ece:<12} {released:<8} {base}"
         )
 
 
 def print_report(result: dict) -> None:
     settings = result["settings"]
     print(
-        f"model: {result.get('model', '?')}   bootstrap: {settings['n_bootstrap']} x {settings['bootstrap']}"
+        f"model: {result.get('model', '?')}   released: {result.get('released', 'not compared')}   "
+        f"bootstrap: {settings['n_bootstrap']} x {settings['bootstrap']}"
     )
     print_table("in-distribution (test splits; model trained on all train splits)", result["in_distribution"])
     print_table(
@@ -721,6 +840,23 @@ def print_report(result: dict) -> None:
             f"{_ci_text(s['fpr_ci'], 4)}; "
             f"max p {_fmt(s['max_probability'])}; threshold for FPR {TARGET_FPR:.0%}: {_fmt(s['threshold_for_target_fpr'], 4)}"
         )
+    for who, rows in result.get("policy", {}).items():
+        print(f"\ndefault policy, {who} (review from {_fmt(rows['review_threshold'])}, remove from {_fmt(rows['remove_threshold'])})")
+        if "suggested" in rows:
+            print(f"  thresholds meeting FPR targets on {rows['suggested']['dev_comments']} dev ordinary comments: "
+                  + ", ".join(f"{k} {_fmt(v, 4)}" for k, v in rows["suggested"].items() if k != "dev_comments"))
+        for name, row in rows.items():
+            if isinstance(row, dict) and "n" in row:
+                print(f"  {name:<18} n={row['n']:<5} review-or-remove {_fmt(row['review_or_remove'])} "
+                      f"{_ci_text(row['review_or_remove_ci'])}  remove {_fmt(row['remove'])} {_ci_text(row['remove_ci'])}")
+    for who, kinds in result.get("contrast_kinds", {}).items():
+        print(f"\ncontrast test set, accuracy per kind at the review threshold ({who}):")
+        print("  " + "  ".join(f"{k} {v['accuracy']:.2f} ({v['n']})" for k, v in kinds.items()))
+    for label, rows in result.get("threshold_grid", {}).items():
+        print(f"\n{label}: precision / recall / false-positive rate per threshold (test sets pooled)")
+        for row in rows:
+            print(f"  {row['threshold']:.2f}  flagged {row['flagged']:>5}  precision {_fmt(row['precision'])}  "
+                  f"recall {_fmt(row['recall'])}  FPR {_fmt(row['fpr'], 4)}")
     print("\ntargets")
     for t in result["targets"]:
         mark = "n/a" if t["met"] is None else "met" if t["met"] else "NOT met"
@@ -750,6 +886,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--model", type=Path, default=Path("models/modclf-base"), help="model folder (default: %(default)s)"
     )
+    parser.add_argument(
+        "--released", type=Path, default=Path("models/modclf-base"),
+        help="the released model, scored on the same items (default: %(default)s; 'none' to skip)",
+    )
+    parser.add_argument("--policy", type=Path, default=None, help="policy file to check (default: configs/policy.yaml)")
     parser.add_argument(
         "--data-dir", default=None, help="data directory (default: $MODCLF_DATA_DIR or ../shared/data)"
     )
@@ -792,10 +933,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from modclf.errors import ModClfError
     from modclf.model import load_model
-    from modclf.sources.comments import build_scoring_data
+    from modclf.policy import Policy
+    from modclf.sources.comments import build_scoring_data, load_holdout
 
     try:
         model, tokenizer = load_model(args.model)
+        released = None
+        if str(args.released) != "none" and args.released.resolve() != args.model.resolve():
+            released = load_model(args.released)[0]
+        policy = Policy.load(args.policy)
+        holdout = load_holdout()
         overrides = [f"--scoring_epochs={args.scoring_epochs}"] if args.scoring_epochs else []
         config = scoring_config(args.model, overrides)
         data = build_scoring_data(args.data_dir, seed=config.seed)
@@ -826,8 +973,13 @@ def main(argv: list[str] | None = None) -> int:
         threshold_source,
         args.max_tokens,
         args.report,
+        released,
+        policy,
+        holdout,
     )
     result["model"] = f"{model.config.name}@{model.config.version} ({args.model})"
+    if released is not None:
+        result["released"] = f"{released.config.name}@{released.config.version} ({args.released})"
     if args.limit:
         result["settings"]["limit"] = args.limit
     print_report(result)

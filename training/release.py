@@ -9,8 +9,9 @@ What it measures, for both models (fp32) on the same items:
 - segmentation on every dev page (line F1 per label, for all / real / synthetic pages; exact comment
   splitting; token F1 next to trafilatura on the HTML pages);
 - scoring on every test split (ROC-AUC and calibrated ECE per source) and the default policy
-  (configs/policy.yaml): `review` / `remove` false-positive rates on ordinary news comments, and the
-  share of the contrast set's threats that reach `review` or `remove`;
+  (configs/policy.yaml): `review` / `remove` false-positive rates on ordinary news comments and forum
+  answers, and the share of the contrast set's threats and of the hand-written holdout threats
+  (data/holdout/, phrasings no training template produced) that reach `review` or `remove`;
 - the candidate at the reduced precisions this CPU runs natively (int8; bf16 where native), against
   its own fp32 numbers, stored in the folder for `--precision auto`.
 
@@ -18,8 +19,10 @@ Each difference (candidate - released) gets a 95% bootstrap interval, the same r
 models (pages; comment groups for scoring). Refused when: a measured number breaks a floor in
 configs/quality_floors.yaml; or the candidate is worse than the released model beyond the noise
 (the interval lies wholly on the worse side) on any floor metric, calibration or policy rate; or a
-metric named in --improves is not better beyond the noise. On a pass it writes the folder (only the
-weights training changed), version bumped, with metrics.json and a model card, and prints the
+metric named in --improves is not better beyond the noise. A false-positive rate or calibration
+error that has a ceiling in the floors file is judged by that ceiling alone (a release may spend
+headroom under it for recall); without one, by the side-by-side rule. On a pass it writes the
+folder (only the weights training changed), version bumped, with metrics.json and a model card, and prints the
 commit message that names the measured gain. Commit the folder in one commit.
 """
 
@@ -174,18 +177,21 @@ def scoring_values(scores: list, test, weights: dict, policy) -> dict[str, np.nd
         out[f"{prefix}/roc_auc"] = weighted_roc_auc(probs, labels, w)
         out[f"{prefix}/ece"] = weighted_ece(probs, labels.astype(float), w)
     thresholds = policy.thresholds["incitement"]
-    ordinary = weights["ordinary"]
-    probs = np.array([scores[i][0] for i in weights["ordinary_index"]], dtype=float)
-    for decision in ("review", "remove"):
-        limit = getattr(thresholds, decision)
-        hits = probs >= limit if limit is not None else np.zeros(len(probs), bool)
-        out[f"policy/{decision}_fpr"] = (ordinary @ hits) / ordinary.sum(1)
-    threats = weights["threats"]
-    probs = np.array([scores[i][0] for i in weights["threats_index"]], dtype=float)
     review = thresholds.review if thresholds.review is not None else thresholds.remove
-    for name, limit in (("review_or_remove", review), ("remove", thresholds.remove)):
+    # (metric name, policy set, decision): false-positive rates on ordinary comments, recall on threats.
+    checks = [("policy/review_fpr", "ordinary", review), ("policy/remove_fpr", "ordinary", thresholds.remove),
+              ("policy/forum_review_fpr", "forum", review), ("policy/forum_remove_fpr", "forum", thresholds.remove),
+              ("policy/threats_review_or_remove_recall", "threats", review),
+              ("policy/threats_remove_recall", "threats", thresholds.remove),
+              ("policy/holdout_review_or_remove_recall", "holdout_threats", review),
+              ("policy/holdout_remove_recall", "holdout_threats", thresholds.remove)]
+    for name, group, limit in checks:
+        index = weights[f"{group}_index"]
+        if not index:
+            continue
+        probs = np.array([scores[i][0] for i in index], dtype=float)
         hits = probs >= limit if limit is not None else np.zeros(len(probs), bool)
-        out[f"policy/threats_{name}_recall"] = (threats @ hits) / threats.sum(1)
+        out[name] = (weights[group] @ hits) / weights[group].sum(1)
     out["remove_fpr/ordinary_news_comments"] = out["policy/remove_fpr"]
     return out
 
@@ -201,9 +207,16 @@ def scoring_weights(test, n_boot: int, seed: int) -> dict:
         if ex.source == "news_pairs" and ex.meta.get("pair") == "own" and ex.text not in seen:
             seen.add(ex.text)
             ordinary.append(i)
+    seen, forum = set(), []
+    for i, ex in enumerate(test):  # forum answers (SemEval), each text once
+        if ex.source == "semeval" and ex.text not in seen:
+            seen.add(ex.text)
+            forum.append(i)
     threats = [i for i, ex in enumerate(test) if ex.source == "contrast" and (ex.incitement or 0) >= 0.5]
-    weights.update(ordinary_index=ordinary, ordinary=with_point([test[i].group for i in ordinary]),
-                   threats_index=threats, threats=with_point([test[i].group for i in threats]))
+    holdout = [i for i, ex in enumerate(test) if ex.source == "holdout" and ex.incitement >= 0.5]
+    for name, index in (("ordinary", ordinary), ("forum", forum), ("threats", threats), ("holdout_threats", holdout)):
+        weights[f"{name}_index"] = index
+        weights[name] = with_point([test[i].group for i in index])
     return weights
 
 
@@ -237,8 +250,17 @@ def decide(rows: dict[str, dict], floors, improves: list[str], floors_bind: bool
         bounds = floors.sections.get(section)
         if bounds:
             guarded |= set(bounds.at_least) | set(bounds.at_most)
+    ceilings = set()
+    for section in ("segmentation", "scoring"):
+        bounds = floors.sections.get(section)
+        if bounds:
+            ceilings |= {name for name in bounds.at_most if name.endswith(("_fpr", "/ece"))}
     for name, row in rows.items():
         if not (name in guarded or name.startswith("policy/") or name.endswith("/ece")) or row["delta_ci"] is None:
+            continue
+        if name in ceilings and floors_bind:
+            # A false-positive rate or calibration error with a ceiling is judged by the ceiling: a
+            # release may spend headroom under it for recall (the policy's thresholds trade the two).
             continue
         low, high = row["delta_ci"]
         worse = (low > 0 if row["lower_is_better"] else high < 0) and abs(row["delta"]) >= MIN_CHANGE
@@ -296,6 +318,20 @@ def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> 
     return out
 
 
+def threshold_grids(scores: list, test) -> dict[str, list[dict]]:
+    """Precision, recall and false-positive rate per threshold of each label, on its test sets pooled
+    (contrast and holdout items included), for the model card."""
+    from modclf.thresholds import GRID, threshold_table
+
+    grids = {}
+    for column, label in enumerate(("incitement", "off_topic")):
+        index = [i for i, ex in enumerate(test) if getattr(ex, label) is not None and (label == "incitement" or ex.article)]
+        probs = [float(scores[i][column]) for i in index]
+        labels = [float(getattr(test[i], label)) >= 0.5 for i in index]
+        grids[label] = [row for row in threshold_table(probs, labels, GRID) if row["threshold"] in GRID]
+    return grids
+
+
 def bump(version: str, part: str) -> str:
     major, minor, patch = (int("".join(c for c in x if c.isdigit()) or 0) for x in (version.split(".") + ["0", "0"])[:3])
     if part == "major":
@@ -346,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     from modclf.policy import Policy
-    from modclf.sources.comments import build_scoring_data
+    from modclf.sources.comments import build_scoring_data, load_holdout
     from modclf.sources.pages import build_segmentation_data
 
     started = time.time()
@@ -365,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     page_weights = np.vstack([np.ones(len(pages)), bootstrap_weights([p.id for p in pages], args.bootstrap, 0)])
     values = {name: segmentation_values(seg["counts"][name], page_weights, real) for name in models}
 
-    test = [ex for ex in build_scoring_data(data_dir) if ex.split == "test"]
+    test = [ex for ex in build_scoring_data(data_dir) if ex.split == "test"] + load_holdout()
     if args.items:
         test = test[:: max(1, len(test) // args.items)]
     policy = Policy.load()
@@ -449,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         "scoring_leave_one_source_out": loso,
         "scoring_leave_one_source_out_from": loso_from,
         "precision": precision,
+        "threshold_grid": threshold_grids(scores["candidate"], test),
     }
     from modclf.card import write_model_card
 

@@ -636,6 +636,59 @@ def load_contrast(path: str | os.PathLike | None = None) -> list[ScoringExample]
     return out
 
 
+# ----------------------------------------------------------------------------- ordinary text
+
+_SENTENCE = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+(?=[A-Z\"'\u201c])")
+SENTENCES_PER_ARTICLE = 40  # cap, so long articles do not dominate the news-sentence negatives
+
+
+def ordinary_negatives(examples: list[ScoringExample]) -> list[ScoringExample]:
+    """Incitement negatives that teach "reporting is not inciting", from the training split only:
+    the sentences of news articles (which report shootings, wars and threats, and never incite) as
+    examples of their own (source "news_sentences"), and ordinary news and forum comments (the
+    news_pairs own-article comments and the SemEval comments) marked incitement 0.
+
+    Test and dev splits are left as they are, so evaluation sets and calibration do not change.
+    Returns the new sentence examples; the comment examples are marked in place.
+    """
+    sentences, seen = [], set()
+    for ex in examples:
+        if ex.split != "train":
+            continue
+        if (ex.source == "news_pairs" and ex.meta.get("pair") == "own") or ex.source == "semeval":
+            if ex.incitement is None:
+                ex.incitement = 0.0
+                ex.meta["incitement_from"] = "ordinary comment"
+        if ex.source == "news_pairs" and ex.meta.get("pair") == "own" and ex.article not in seen:
+            seen.add(ex.article)
+            pieces = [p.strip() for p in _SENTENCE.split(" ".join(ex.article.split()))]
+            pieces = [p for p in pieces if 6 <= len(p.split()) <= 80][:SENTENCES_PER_ARTICLE]
+            sentences += [
+                ScoringExample(p, None, 0.0, None, "news_sentences", ex.group, "train", {"article_id": ex.meta.get("article_id")})
+                for p in pieces
+            ]
+    return sentences
+
+
+DEFAULT_HOLDOUT = Path(__file__).resolve().parents[2] / "data" / "holdout" / "threats.jsonl"
+
+
+def load_holdout(path: str | os.PathLike | None = None) -> list[ScoringExample]:
+    """Hand-written threats and ordinary comments that no training template produced (source
+    "holdout", split "test"): the check of the default policy on unseen phrasings. Never trained on."""
+    path = Path(path) if path is not None else DEFAULT_HOLDOUT
+    if not path.is_file():
+        return []
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                item = json.loads(line)
+                out.append(ScoringExample(item["text"], None, float(item["incitement"]), None, "holdout",
+                                          f"holdout:{item.get('group', n)}", "test", {"kind": item.get("kind")}))
+    return out
+
+
 # ----------------------------------------------------------------------------- everything
 
 
@@ -675,7 +728,7 @@ def build_scoring_data(data_dir: str | os.PathLike | None = None, seed: int = 0)
         ['dev', 'test', 'train']
     """
     examples = load_contrast() + load_incitement(data_dir, seed=seed) + load_offtopic(data_dir, seed=seed)
-    examples = _dedup_final(examples)
+    examples = _dedup_final(examples + ordinary_negatives(examples))
     bad = check_group_splits(examples)
     if bad:
         raise ValueError(f"groups in more than one split: {bad[:5]} ({len(bad)} in all)")
