@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -686,7 +687,655 @@ def _families(rng: random.Random) -> list[dict]:
             add(kind, family, family, neg, 0)
     # Added later with an rng of its own, and last, so the earlier items and splits stay as they were.
     add_threat_families("personal", PERSONAL_CORES, "{t}", PERSONAL_TARGETS, PERSONAL_POSITIVE, "threat", random.Random("personal"))
-    return items
+    _expanded(add)
+    seen, unique = set(), []
+    for it in items:  # a text rendered twice (same filler and framing) is kept once, first copy wins
+        if it["text"] not in seen:
+            seen.add(it["text"])
+            unique.append(it)
+    return unique
+
+
+# ============================================================================ expanded banks
+# Each bank below has an rng of its own and is generated after the banks above, so the items and
+# splits above do not change. Targets are (noun phrase, object pronoun, possessive, verb "s"), so
+# that framings agree in number ("If the mayor shows up" / "If the Greens show up").
+
+def _t(np, obj="them", poss=None, s=""):
+    return (np, obj, poss or ("their" if obj == "them" else np + "'s"), s)
+
+
+GROUP_TARGETS = [
+    _t("the Somali families on Elm Street"),
+    _t("the Catholics at St. Anne's"),
+    _t("the Sikh shop owners downtown"),
+    _t("the Roma families by the river"),
+    _t("the gay couple next door"),
+    _t("the Hindus at the new temple"),
+    _t("the Mexican workers at the car wash"),
+    _t("the Chinese students on campus"),
+    _t("the Jewish families on Maple Road"),
+    _t("the Muslims at the mosque on Fifth"),
+    _t("the asylum seekers at the hotel"),
+    _t("the atheists on this forum"),
+    _t("the racial justice organisers"),
+    _t("the anti-abortion protesters"),
+    _t("the Greens"),
+    _t("the Labour councillors"),
+    _t("the Conservatives"),
+    _t("the union reps"),
+    _t("the nurses who went on strike"),
+    _t("the teachers at Hillcrest Middle"),
+    _t("the bankers in this town"),
+    _t("the border guards"),
+    _t("the police"),
+    _t("the officers at the Eastside precinct"),
+    _t("the MPs in parliament"),
+    _t("everyone at the ministry"),
+    _t("the officials at the election board"),
+    _t("the health inspectors"),
+    _t("the journalists at the Herald"),
+    _t("the protesters outside city hall"),
+    _t("the mayor", "him", "the mayor's", "s"),
+    _t("Senator Dana Whitlock", "her", "Senator Whitlock's", "s"),
+    _t("Minister Tobias Renn", "him", "Minister Renn's", "s"),
+    _t("the prime minister", "him", "the prime minister's", "s"),
+    _t("the governor", "her", "the governor's", "s"),
+    _t("that judge", "him", "that judge's", "s"),
+    _t("the police commissioner", "her", "the commissioner's", "s"),
+    _t("the editor of this paper", "her", "the editor's", "s"),
+]
+
+PERSON_TARGETS = [
+    _t("you", "you", "your", ""),
+    _t("you people", "you", "your", ""),
+    _t("the mayor", "him", "the mayor's", "s"),
+    _t("Councillor Brenna Voss", "her", "Councillor Voss's", "s"),
+    _t("that reporter", "her", "that reporter's", "s"),
+    _t("the writer of this piece", "him", "the writer's", "s"),
+    _t("Judge Harlan Pike", "him", "Judge Pike's", "s"),
+    _t("the landlord", "him", "the landlord's", "s"),
+    _t("my neighbour Dale", "him", "Dale's", "s"),
+    _t("the school principal", "her", "the principal's", "s"),
+    _t("that MP", "him", "that MP's", "s"),
+    _t("the police chief", "her", "the chief's", "s"),
+    _t("this reporter", "him", "this reporter's", "s"),
+    _t("the coach", "him", "the coach's", "s"),
+]
+# In news-report renderings "you" becomes a third person.
+REPORT_STANDIN = {"you": _t("a local columnist", "her", "the columnist's", "s"),
+                  "you people": _t("the commenters", "them", "their", "")}
+
+THREAT2_CORES = [
+    "shoot {t} and dump {o} in the river",
+    "beat {t} half to death with a crowbar",
+    "stab {t} in the car park after the meeting",
+    "set {t} on fire",
+    "hang {t} in the town square",
+    "gun down {t} at the next public meeting",
+    "bash {t} over the head with a brick",
+    "kick {t} to death in the street",
+    "put {t} six feet under",
+    "take a knife to {t}",
+    "drown {t} in the harbour",
+    "ambush {t} on the way home and finish {o} off",
+    "blow {t} up with a pipe bomb",
+    "poison {t}",
+    "execute {t} in public",
+    "drive a car into {t}",
+    "choke {t} out and leave {o} in a ditch",
+    "lynch {t}",
+    "bury {t} alive",
+    "throw {t} off the bridge",
+    "douse {t} in petrol and light a match",
+    "kneecap {t}",
+    "beat {t} with a tyre iron",
+    "stone {t} to death",
+    "hack {t} to pieces with a machete",
+    "put {t} in the hospital",
+    "pick off {t} from a rooftop",
+    "hunt {t} down with dogs",
+    "firebomb {tp} house in the middle of the night",
+    "slit {tp} throat",
+    "smash {tp} skull in",
+    "rid this town of {t} with bullets",
+    "wipe {t} off the face of the earth",
+    "shoot {t} dead in the street",
+    "make {t} disappear for good, if you know what I mean",
+    "teach {t} a lesson with a bullet",
+]
+
+PERSONAL2_CORES = [
+    "put {t} in the ground",
+    "beat {t} until {o} can't walk",
+    "shoot {t} through the window",
+    "follow {t} home and cut {op} throat",
+    "break {tp} legs",
+    "smash {tp} face in with a bat",
+    "stab {t} on sight",
+    "burn {tp} house down with {o} in it",
+    "snap {tp} neck",
+    "gut {t} like a fish",
+    "make sure {t} never get{s} up again",
+    "put two bullets in {t}",
+    "run {t} off the road",
+    "drag {t} out of bed and beat {o} bloody",
+    "blow {tp} brains out",
+    "send {t} home in a box",
+    "knock {tp} teeth out and keep going",
+    "pour acid on {t}",
+]
+
+UNREST2_PLACES = [
+    "the ministry of finance",
+    "the parliament building",
+    "the governor's office",
+    "the town hall",
+    "the presidential palace",
+    "police headquarters",
+    "the county courthouse",
+    "the election board office",
+    "the capitol building",
+    "the state legislature",
+]
+
+UNREST2_CORES = [
+    "storm {p} with rifles and drag every minister out by force",
+    "burn {p} down and shoot anyone guarding it",
+    "overrun {p} and execute the traitors inside",
+    "block every road to {p} and attack the police lines with firebombs",
+    "arm ourselves, take {p} by force and hang the leadership",
+    "start a civil war, beginning at {p}",
+    "tear {p} apart and beat every official we find inside",
+    "bring molotovs to {p} and set the riot vans alight with the officers inside",
+    "march on {p} armed and kill anyone in uniform who stands in the way",
+    "seize {p} at gunpoint and hold the staff hostage",
+    "ambush the police outside {p} and take their weapons",
+    "go to {p} with pipe bombs and end this government for good",
+    "rise up, storm {p} and put the ministers against the wall",
+    "pelt the officers outside {p} with bricks until they go down",
+    "attack the guards at {p} and take the building by force",
+    "topple the regime by force, starting with a massacre at {p}",
+    "turn {p} into a battlefield and make the officials bleed",
+    "lay siege to {p} and shoot whoever tries to leave",
+]
+
+THREAT2_POSITIVE = [
+    "We should {core}. I mean it.",
+    "Let's {core} this weekend. I'll bring what we need.",
+    "Somebody go {core}. You'd be doing everyone a favour.",
+    "Do the world a favour and {core}.",
+    "It's time someone had the nerve to {core}.",
+    "I'm not saying someone should {core}, but I wouldn't cry if they did.",
+    "Don't just complain online. {Core}.",
+    "Not gonna lie, somebody should {core}.",
+    "No more petitions, no more talking. {Core}.",
+    "I won't lose any sleep when someone finally decides to {core}. Honestly, I'd help.",
+    "Don't wait for the courts. {Core}.",
+    "I'd never say this at work, but we should {core}.",
+    "If {t} show{s} up here again, we {core}.",
+    "If the court lets {o} off, we {core} ourselves.",
+    "One more decision like this and we {core}.",
+    "If {t} set{s} foot on our street again, I'm going to {core}.",
+    "Why is nobody willing to {core}?",
+    "How long until someone has the guts to {core}?",
+    "What are we waiting for? {Core}.",
+    "Seriously, why hasn't anybody stepped up to {core} yet?",
+    "honestly just {core} already lol",
+    "cant believe we still havent decided to {core}. do it already",
+    "Oh sure, let's write another strongly worded letter. Or we could {core} and be done with it.",
+    "lmao imagine still 'debating'. {core} and move on",
+    "The only fix left is to {core}. Who's in?",
+    "Whoever has the address: go {core}. Tonight.",
+    "Enough is enough, we {core} on Friday.",
+    "The law won't touch {o}, so it's on us to {core}.",
+]
+
+PERSONAL2_POSITIVE = [
+    "I know where to find {o}. I'm going to {core}.",
+    "Keep talking and I'll {core}.",
+    "Say that to my face and I'll {core}.",
+    "You've got until Friday. After that I {core}.",
+    "I'm not joking: I will {core}.",
+    "Not a threat, a promise. I'll {core}.",
+    "If {t} show{s} up at the meeting again, I'll {core}.",
+    "Don't think I won't {core}. I will.",
+    "Sleep with one eye open. I'm coming to {core}.",
+    "I swear on my mother I'll {core} before the month is out.",
+    "one more article like this and i {core}",
+    "Me and my brothers are going to {core}. Count on it.",
+    "I've got the address. Tonight I {core}.",
+    "Nobody will stop me this time. I'm going to {core}.",
+]
+
+UNREST2_POSITIVE = [
+    "Don't just march. {Core}.",
+    "Peaceful protest has failed. Time to {core}.",
+    "Ballots didn't work, so we {core}. Spread this.",
+    "Everyone who's armed: we {core} at dawn.",
+    "No more candles and signs. We {core}.",
+    "If they pass this bill, we {core}.",
+    "I'm not asking for another petition. I'm asking you to {core}.",
+    "Who's ready to {core}? Meet at the bus depot at six.",
+    "the only language they understand: {core}. saturday. be there",
+    "Why are we still asking nicely? {Core}.",
+    "Brothers and sisters, the hour has come to {core}.",
+    "Forget the vote. We {core} and take the country back.",
+]
+
+QUOTED2 = [
+    'He posted: {pos} Then he acted shocked when the police knocked on his door.',
+    "Screenshot of a tweet saying '{pos}' is going around. Please report the account, don't share it.",
+    "The caption read \u201c{pos}\u201d and somehow the page still has forty thousand followers.",
+    'Retweeting this with disgust: "{pos}" This is the kind of post that gets people hurt.',
+    "My cousin forwarded a message that said '{pos}' I told him to delete it and blocked the sender.",
+    'From the court documents, the text message read "{pos}" He got eight months.',
+    "People are quoting the banner that said \u201c{pos}\u201d as if it were a joke. It isn't.",
+    'Read the article before commenting. The line "{pos}" came from the suspect, not the reporter.',
+    "someone wrote '{pos}' in the group chat and the admin banned him in like 30 seconds. good",
+    "A guy at the bus stop was shouting \u2018{pos}\u2019 at passers-by. I called it in.",
+    'The sign in the photo says "{pos}" Whoever made it should be charged.',
+    'Quote from the video: "{pos}" The platform left it up for three days.',
+]
+PARAPHRASED = [
+    "So he basically said we should {core}? And people are defending him?",
+    "Did the guy in the video really just tell people to {core}? Unreal. Report it.",
+    "She more or less told her followers to {core}, and the platform did nothing.",
+    "The gist of his speech was that someone ought to {core}. That should be a crime, and maybe it is.",
+    "In plain English, that post is telling people to {core}. Flagged it.",
+    "my neighbour keeps hinting that somebody should {core}. I've started keeping notes for the police.",
+]
+HEADLINES = [
+    "Man charged after threatening to {core}",
+    "Police: suspect urged followers to {core}",
+    "Court hears accused told friends he planned to {core}",
+    "Teen arrested over post vowing to {core}, police say",
+    "Judge jails woman who called on others to {core}",
+    "BREAKING: Two men detained over alleged plot to {core}",
+    "Headline: 'Local man vowed to {core}', police say he is now in custody.",
+]
+REPORTED2 = [
+    "According to the police statement, the man had told neighbours he would {core}.",
+    "The prosecutor read out messages in which the defendant urged others to {core}. The jury took an hour.",
+    "Per the article, investigators found a notebook with plans to {core}. Thank god they caught him.",
+    "News just said a guy was arrested at the airport after posting that he would {core}.",
+    "The court heard that the accused had tried to recruit two friends to {core}.",
+    "Police say the anonymous letter threatened to {core}, and they are asking for witnesses.",
+    "The reporter spoke to a woman who says a stranger told her he would {core}.",
+]
+NEGATED2 = [
+    "I would never {core}, no matter how angry this story makes me.",
+    "Nobody should {core}. Full stop.",
+    "No one is saying we should {core}. Read the thread before you accuse us.",
+    "Don't {core}. It will only make things worse and you'll end up in prison.",
+    "It is wrong to {core}, whatever you think of the policy.",
+    "Not a single person here wants to {core}. We want answers, that's all.",
+    "Let me be clear: I do not want anyone to {core}.",
+    "We will not {core}. We will outvote them.",
+    "i dont want anyone to {core}, i want them voted out. big difference",
+    "Nobody in our group has ever suggested we {core}, and anyone who did would be thrown out.",
+    "For the record, I'm angry, but I'm not going to {core} and neither are you.",
+    "Nobody sane would {core} over a zoning decision.",
+]
+CONDEMNED2 = [
+    "Anyone calling to {core} should lose their account and talk to the police.",
+    "Oh great, another tough guy in the comments who wants to {core}. Very brave behind a keyboard.",
+    "If anyone here actually tried to {core}, I'd call the police myself.",
+    "Whoever keeps posting that we should {core} needs to be banned. This is a news site, not a militia forum.",
+    "Threatening to {core} is a crime, and the mods should hand these posts to the police.",
+    "The people cheering about plans to {core} are exactly as dangerous as the article says.",
+    "wow, a comment saying we should {core} has 200 likes? this comment section is sick",
+    "Shame on every account that liked the post about wanting to {core}.",
+]
+COUNTER2 = [
+    "Why do people think they need to {core}? Violence never solves this, it just makes more victims.",
+    "Whatever you think of the decision, wanting to {core} makes you the villain of this story.",
+    "I get the anger, I really do. But to {core} would destroy families and change nothing.",
+    "Look at history: every time a mob decided to {core}, innocent people died. Organise instead.",
+    "You can hate the policy and still see that calls to {core} are wrong. Vote, protest, sue.",
+    "Think about what it would actually mean to {core}. Real blood, real funerals. Step back, please.",
+    "Nobody wins if we {core}. Talk to your neighbours, go to the hearing, run for office.",
+]
+PEACEFUL_PAIRS = [  # peaceful counterparts of the unrest cores, same place
+    "Don't riot. Fill {p} on Saturday with signs and fight like hell at the ballot box.",
+    "Topple them at the ballot box, not at {p}. Register, vote, drive your neighbours to the polls.",
+    "Let's surround {p} with a human chain, arms linked, no weapons, nobody hurt.",
+    "Everyone to {p} on Monday for a general strike rally. Peaceful, loud and impossible to ignore.",
+    "March on {p}, sit down in the square, and stay until they listen. Keep it peaceful.",
+    "Storm the polls in November and then pack the public gallery at {p}.",
+    "We fight this in court and outside {p} with banners, every single week.",
+    "Boycott their donors and picket {p} until the bill is withdrawn.",
+]
+
+CONTEXT_PRE = [
+    "Just read the whole article.",
+    "Third time this year the council has pulled something like this.",
+    "The article leaves out half the story, as usual.",
+    "Been following this case since March.",
+    "Unbelievable that this made the front page.",
+    "My whole street is talking about this story.",
+    "Saw this on the evening news too.",
+    "This is the same town that closed the library last year.",
+]
+CONTEXT_POST = [
+    "Anyway, that's my two cents.",
+    "Rant over.",
+    "Good reporting, by the way.",
+    "Sorry for the long comment.",
+    "Curious what the rest of you think.",
+    "The photos in the article say it all.",
+]
+
+
+def _style(text: str, rng: random.Random) -> str:
+    """Internet-style variation, applied alike to both labels: context, casing, dropped stops, a typo."""
+    r = rng.random()
+    if r < 0.22:
+        text = f"{rng.choice(CONTEXT_PRE)} {text}"
+    elif r < 0.40:
+        text = f"{text} {rng.choice(CONTEXT_POST)}"
+    elif r < 0.48:
+        text = f"{rng.choice(CONTEXT_PRE)} {text} {rng.choice(CONTEXT_POST)}"
+    r = rng.random()
+    if r < 0.12:
+        text = text.lower()
+    elif r < 0.16:
+        text = text.upper()
+    if rng.random() < 0.12 and text[-1] in ".!":
+        text = text[:-1]
+    if rng.random() < 0.10:
+        words = text.split(" ")
+        long = [i for i, w in enumerate(words) if len(w) > 5 and w.isalpha()]
+        if long:
+            i = rng.choice(long)
+            w = words[i]
+            k = rng.randrange(1, len(w) - 2)
+            words[i] = w[:k] + w[k + 1] + w[k] + w[k + 2:]
+            text = " ".join(words)
+    if rng.random() < 0.3:
+        text = text.replace("going to", "gonna").replace("Going to", "Gonna")
+    return text
+
+
+def _fill(core_tpl: str, t: tuple) -> str:
+    np, obj, poss, s = t
+    op = {"him": "his", "her": "her", "you": "your", "them": "their"}[obj]
+    return core_tpl.replace("{t}", np).replace("{op}", op).replace("{o}", obj).replace("{tp}", poss).replace("{s}", s)
+
+
+def _frame(tpl: str, core: str, t: tuple | None) -> str:
+    text = _render(tpl, core)
+    if t is not None:
+        text = text.replace("{t}", t[0]).replace("{T}", _cap(t[0])).replace("{o}", t[1]).replace("{s}", t[3])
+    return text
+
+
+def _expanded_threat_families(add, bank, cores, pool, positives, pos_kind, rng, n_fill=4, peaceful=None):
+    """One family per core: n_fill fillers, each with 3 positives and 8-9 minimal-pair negatives."""
+    for i, core_tpl in enumerate(cores):
+        family = f"{bank}{i:02d}"
+        for j, filler in enumerate(rng.sample(pool, n_fill)):
+            pair = f"{family}-{j}"
+            if isinstance(filler, str):  # a place
+                core = core_r = core_tpl.replace("{p}", filler)
+                t = None
+            else:
+                t = filler
+                core = _fill(core_tpl, t)
+                core_r = _fill(core_tpl, REPORT_STANDIN.get(t[0], t))
+            # a framing that names the target ("If the mayor shows up ...") gets the core with a pronoun
+            core_pron = core if t is None else _fill(core_tpl, (t[1], t[1], {"him": "his", "her": "her", "you": "your", "them": "their"}[t[1]], t[3]))
+            pos = [_frame(tpl, core_pron if "{t}" in tpl else core, t) for tpl in rng.sample(positives, 3)]
+            for text in pos:
+                add(pos_kind, family, pair, _style(text, rng), 1)
+            plain = pos[0].rstrip()
+            add("quoted", family, pair, _style(rng.choice(QUOTED2).replace("{pos}", plain), rng), 0)
+            add("quoted", family, pair, _style(_render(rng.choice(PARAPHRASED), core), rng), 0)
+            add("reported", family, pair, _render(rng.choice(HEADLINES), core_r), 0)
+            add("reported", family, pair, _style(_render(rng.choice(REPORTED2), core_r), rng), 0)
+            for tpl in rng.sample(NEGATED2, 2):
+                add("negated", family, pair, _style(_render(tpl, core), rng), 0)
+            add("condemned", family, pair, _style(_render(rng.choice(CONDEMNED2), core), rng), 0)
+            add("counter", family, pair, _style(_render(rng.choice(COUNTER2), core), rng), 0)
+            if peaceful:
+                add("peaceful_protest", family, pair, _style(rng.choice(peaceful).replace("{p}", filler), rng), 0)
+
+
+# Negatives outside the threat cores. "{a|b|c}" picks one alternative per rendering; each line is
+# a family rendered up to RENDERINGS times with different picks (duplicates dropped).
+FIGURATIVE2 = [
+    "{Millbrook United|The Rovers|Our under-12s|The Eagles} absolutely {murdered|slaughtered|destroyed} {the visitors|the league leaders|them} {last night|on Sunday}, {5-0|four goals to nil}.",
+    "That {singer|band|choir} is going to {kill it|slay} on stage {tonight|at the festival}.",
+    "She {murdered|butchered} that {song|high note|solo} at karaoke, poor thing.",
+    "{The minister|The senator|Our MP} got {torn apart|eaten alive|ripped to shreds} by the {interviewer|opposition|press pack} this morning.",
+    "{This budget|The new rent rules|That fee hike} will {kill|strangle|gut} {the high street|small farms|local theatre}.",
+    "My {boss|manager|editor} is going to {kill|murder} me if this report is late {again|one more time}.",
+    "I could {murder|kill for} a {pizza|cold beer|burger} right now.",
+    "The {debate|hearing|press conference} was a {bloodbath|massacre|car crash} for the {government|council|opposition}.",
+    "{We|They} {shot ourselves|shot themselves} in the foot with that {policy|vote|announcement}.",
+    "{The striker|Their keeper|The rookie} {slaughtered|demolished|torched} the {defence|back line} all {match|game|afternoon}.",
+    "Time to {attack|tackle|hammer} {this to-do list|the backlog|my inbox} before lunch.",
+    "{Honestly|Ngl|Tbh} that {ending|plot twist|finale} {killed|destroyed} me, I cried for an hour.",
+    "The {chef|bakery|food truck} on {Queen Street|the corner} serves {killer|murderously good} {tacos|croissants|ramen}.",
+    "The {reviewer|critic} {executed|assassinated} the {film|novel|album} in two paragraphs.",
+    "{My kids|The twins|The puppy} {are|is} going to be the death of me.",
+    "{Let's|We need to} {crush|smash|knock out} {the fundraising target|this exam|the quarterly numbers} {this week|by Friday}.",
+    "The {heat|humidity|commute} is {killing|murdering} me today.",
+    "{Stocks|Bonds|Tech shares} got {massacred|hammered|slaughtered} after the {announcement|rate decision|earnings call}.",
+    "{The comedian|Her opening act|The new host} {killed|slayed|destroyed} {last night|at the gala}, the whole room was crying with laughter.",
+    "{Shoot me|Fire me off|Drop me} an email {if you want|and I'll send} the {full report|data|figures}.",
+    "{He|She} {knifed|stabbed} {his|her} {coalition partners|party|running mate} in the back with that {vote|leak}.",
+    "The {council|mayor} {torpedoed|blew up|nuked} the {bike lane plan|library deal|housing proposal} {overnight|at the last minute}.",
+    "{The opposition|The Greens|The incumbents} got {wiped out|annihilated|crushed} in the {by-election|polls|first round}.",
+    "My {phone battery|laptop|old car} is {dying|dead|on its last legs} again.",
+    "We {battled|fought} {the flu|the weather|traffic} all week but the {fair|market|event} went ahead.",
+    "This {op-ed|column|article} {takes a flamethrower to|goes nuclear on|demolishes} the {minister's|council's|mayor's} {excuses|numbers|plan}.",
+    "{Gonna|I'm going to} {go to war with|wage war on} {the weeds|my tax return|the laundry pile} this weekend.",
+    "{The pitcher|Our bowler|Her serve} was {lethal|deadly|murderous} {today|all season}.",
+    "That {dress|jacket|haircut} is {killer|to die for}.",
+    "The {lawyer|barrister|defence} {tore|ripped} the {witness's|expert's|prosecution's} story to shreds.",
+    "{Dead|Dying|Died} laughing at the {mayor's|minister's|coach's} {answer|excuse|press release}.",
+    "{The rain|This traffic|The queue at the DMV} is {murder|brutal|a nightmare} {this morning|today}.",
+    "If you {miss|skip} {the deadline|the game|my birthday} again I will {kill|murder} you, lol.",
+    "{We|The team} need to go out there and {destroy|crush|bury} them on {Saturday|Sunday}.",
+    "The {tax|toll|levy} is {highway robbery|a knife in the back of} {for commuters|for renters|for small shops}.",
+    "{Our|The} {campaign|start-up|band} is {bleeding|hemorrhaging} {money|members|fans}.",
+    "That {joke|line|comeback} {landed like a grenade|bombed|died on stage}.",
+    "{Kill|Cut|Drop} the {music|lights|engine}, we're leaving.",
+    "She {smashed|shattered|obliterated} the {national|club|school} record by two seconds.",
+    "The {fans|crowd|supporters} were {baying for blood|out for blood} after that {refereeing|penalty|offside} call.",
+]
+
+OBJECTS2 = [
+    "{Smash|Crush|Hammer} your old {hard drive|phone|SIM card} before you {throw it out|recycle it|sell it}.",
+    "I want to {throw|hurl|launch} this {printer|router|laptop} {out the window|into the sea|across the room}.",
+    "{Someone should|Let's|The city should} {bulldoze|demolish|tear down} that {empty mall|derelict warehouse|eyesore of a car park}.",
+    "{Burn|Shred} the {old receipts|tax papers|bank letters} from {1998|2005|last decade}, you don't need them.",
+    "{Blow up|Implode|Knock down} the old {stadium|tower block|grain silo} and build {homes|a park|a school} there.",
+    "{Kill|Nuke|Wipe out} the {weeds|aphids|mould} before {they take|it takes} over the {garden|bathroom|greenhouse}.",
+    "{Smash|Break} the {piñata|ice|glass} and {let the kids at it|get the party started}.",
+    "{Torch|Burn} the {old couch|pallets|Christmas tree} at the {bonfire|fire pit} this weekend.",
+    "Take a {sledgehammer|crowbar|jackhammer} to that {wall|patio|old fireplace} and {open up the room|start fresh}.",
+    "{Rip out|Tear up|Dig up} the {carpet|parking lot|old tiles} and {start again|put grass back}.",
+    "{Shoot|Run} the rapids {at dawn|before noon}, the {water is calmest|river is quiet} then.",
+    "{Cut down|Chop down|Fell} that {dead oak|rotten tree|old birch} before it {falls on the house|hits the power line}.",
+    "{Stab|Poke} the potatoes with a fork before you {bake|microwave} them.",
+    "{Beat|Whisk} the eggs {hard|until stiff} and {fold in|add} the {sugar|flour}.",
+    "{Kill|Close|Force-quit} that {app|program|browser tab}, it's eating all the memory.",
+    "{Crush|Flatten} the {cans|boxes|bottles} before they go in the {recycling|blue bin}.",
+    "{Drown|Soak} the {cuttings|seeds|beans} in water overnight.",
+    "{Someone needs to|Please} put that {fax machine|photocopier|old server} out of its misery.",
+    "I'd happily {set fire to|burn|shred} this {spreadsheet|timetable|tax form}.",
+    "{Smash|Break|Kick in} the {window|door} {of the burning car|of the hot car} if there's a {dog|child} trapped inside.",
+    "{Blast|Pressure-wash} the {graffiti|moss|grime} off the {bridge|wall|statue}.",
+    "The {old bridge|factory chimney|water tower} {gets|will get} blown up {on Sunday|next month}, controlled demolition.",
+    "{Destroy|Wipe} the {hard drives|old laptops} properly, the data is {still on them|recoverable}.",
+    "{Burn|Torch} the {stubble|brush} in the {field|yard} only when there's no wind.",
+    "{Hammer|Bang|Knock} the {nails|posts|stakes} in {deeper|straight} or the {fence|tent} will fall.",
+    "We {gutted|stripped|demolished} the {kitchen|bathroom|attic} down to the studs.",
+    "{Punch|Knead} the dough {down|back} after the first rise.",
+    "{Let's|We should} {scrap|bin|kill} the {old logo|ad campaign|slogan} and start over.",
+]
+
+INSULTS2 = [
+    "{T} are {utter morons|complete idiots|brainless}, every {single one|last one} of them.",
+    "{T} are the {worst|most useless} people {in this town|on earth|I have ever read about}.",
+    "{Honestly|Frankly|Tbh}, {t} {make me sick|disgust me}. {Pathetic|Vile} people.",
+    "{T} are {parasites|leeches|vermin} and {everyone knows it|always have been}.",
+    "{T} {can't|couldn't} {run a bath|organise a bake sale|find their own shoes}, let alone {this city|a country|a budget}.",
+    "{I despise|I can't stand|I loathe} {t}. {Spineless|Gutless|Brainless}, all of them.",
+    "{T} are {liars|frauds|crooks} and {cowards|hypocrites}.",
+    "{Typical|Classic|Same old}. {T} {whining|crying|moaning} again.",
+    "{T} are {scum|trash|a disgrace}, and I'll say it to their faces.",
+    "{Nobody|No one} {likes|respects|trusts} {t}. {Go away|Move somewhere else|Get lost}.",
+    "{Imagine|Picture} being as {stupid|arrogant|smug} as {t}.",
+    "{T}? {Clowns|Idiots|Frauds}. {Next question|Enough said|Moving on}.",
+    "{t} are {so dumb|so lazy|so greedy} it hurts",
+    "{T} ruin {everything|every neighbourhood|every thread} they touch.",
+]
+
+PEACEFUL2 = [
+    "Everyone to {p} on {Saturday|Monday} at {noon|nine} for a {peaceful march|silent vigil|rally}. Bring {signs|candles|your kids}.",
+    "{Vote|Throw} them out in {November|May|the next election}, {every last one|all of them}.",
+    "{Topple|Bring down|Remove} this government at the ballot box. {Register|Volunteer|Canvass} now.",
+    "{Storm|Flood|Swamp} the polls {in November|on election day} and {bury|crush|drown} them {in votes|at the ballot box}.",
+    "Fight like hell at the ballot box, then fight like hell in {court|the council chamber|the papers}.",
+    "{Go on strike|Walk out|Down tools} until they {negotiate|listen|put a fair offer on the table}.",
+    "{Boycott|Stop buying from|Don't give a cent to} {the company|that chain|their sponsors} until they {fix this|apologise|pay up}.",
+    "{Fill|Pack} the public gallery at {p} and {speak|line up} during public comment.",
+    "We {fight|challenge} this {ruling|law|bill} in {court|every court in the land} and we win.",
+    "{Sit down|Sit in|Camp out} peacefully at {p}. No violence, no damage, just numbers.",
+    "{Flood|Jam} the {phone lines|inboxes} at {p} until they {listen|reply|reverse it}.",
+    "{Sign|Share} the petition and {show up|turn up} at {p} {on Friday|next week}.",
+    "{Recall|Impeach|Censure} the {mayor|governor|council}, legally. Collect the signatures.",
+    "{Rise up|Stand up|Wake up}, people: {register to vote|join the union|run for school board}.",
+    "{March|Walk} from the station to {p} with {banners|drums|placards}. Stewards will keep it calm.",
+    "{Occupy|Take over} the square outside {p} with {tents|music|teach-ins} until they meet us. Peacefully.",
+    "Make {their lives hell|them sweat} at the next {town hall|election|budget meeting}: questions, votes and cameras.",
+    "{Hit them|Hurt them} where it hurts: {in the wallet|at the polls}. {Boycott|Vote} accordingly.",
+]
+HAND_PAIRS2 = [
+    (
+        "Don't just protest, burn their houses down with them inside.",
+        [("Don't just protest, register voters and run for council yourselves.", "peaceful_protest"),
+         ("Someone spray-painted 'don't just protest, burn their houses down' near the temple. Police are treating it as a hate crime.", "reported")],
+    ),
+    (
+        "If he shows up here, we should break his legs.",
+        [("If he shows up here, we should ask him about the budget in front of everyone.", "peaceful_protest"),
+         ("If someone threatened me like that I'd call the police.", "counter")],
+    ),
+    (
+        "Why hasn't anyone shot him yet?",
+        [("Why do people think violence solves this?", "counter"),
+         ("Why hasn't anyone voted him out yet?", "peaceful_protest")],
+    ),
+    (
+        "I'm not saying someone should shoot them, but I wouldn't cry.",
+        [("I'm not saying they should resign, but I wouldn't cry.", "insult"),
+         ("'I'm not saying someone should shoot them, but' is still a call to shoot them. Report these comments.", "condemned")],
+    ),
+    (
+        "Sure, 'dialogue'. How about a bullet for each of them and we call that dialogue.",
+        [("Yeah, great idea, let's all go shoot the councillors, that'll fix the potholes. /s Seriously, people, calm down.", "counter")],
+    ),
+    (
+        "The address is in the article. Somebody do what needs doing.",
+        [("The address is in the article, which is reckless. The paper should remove it before someone gets hurt.", "condemned")],
+    ),
+    (
+        "Judge Pike lives on Orchard Lane. Just saying. Bring gasoline.",
+        [("Judge Pike lives on Orchard Lane, and people are posting that with 'bring gasoline'. That is a threat and I've reported it.", "condemned")],
+    ),
+    (
+        "Nobody is coming to save us. Load the rifles, we go for the councillors tonight.",
+        [("Nobody is coming to save us, so load up the car and drive everyone to the council meeting tonight.", "peaceful_protest")],
+    ),
+    (
+        "Not one of those refugees should make it through the winter. Let's see to it.",
+        [("Not one of those refugees should have to sleep outside this winter. Let's see to it.", "counter")],
+    ),
+    (
+        "You think you're safe behind that byline? We know which car is yours.",
+        [("You think you're safe behind that byline? Your editor should fire you for this garbage.", "insult")],
+    ),
+    (
+        "Can't wait for the day the police chief gets what's coming to her. I've got the rope ready.",
+        [("Can't wait for the day the police chief gets what's coming to her: a lost election and an inquiry.", "peaceful_protest")],
+    ),
+    (
+        "He basically said we should shoot the strikers. He's right, and I'll go first.",
+        [("He basically said we should shoot the strikers, and the station still gave him a show. Disgraceful.", "quoted")],
+    ),
+    (
+        "Reading this makes me want to grab a knife and pay the minister a visit tonight.",
+        [("Reading this makes me want to grab a pen and write the minister a very long letter tonight.", "peaceful_protest")],
+    ),
+    (
+        "The only solution for those people is a bullet. Round them up.",
+        [("Police say the suspect told a neighbour 'the only solution for those people is a bullet' days before the attack.", "reported"),
+         ("Those people are loud, rude and entitled. There, I said it.", "insult")],
+    ),
+    (
+        "This government has to fall, and not at the ballot box. Arm up.",
+        [("This government has to fall, and it will, at the ballot box in May.", "peaceful_protest")],
+    ),
+    (
+        "Let's make the next board meeting their last. Bring the bats.",
+        [("Let's make the next board meeting their last one in office. Bring the recall petition.", "peaceful_protest")],
+    ),
+    (
+        "If the verdict goes the wrong way, the courthouse burns and so do the jurors.",
+        [("If the verdict goes the wrong way, we appeal, and we keep appealing.", "peaceful_protest"),
+         ("The headline 'If the verdict goes the wrong way the jurors burn' is a quote from a suspect, not the paper's view. Calm down.", "quoted")],
+    ),
+    (
+        "i dont care what anyone says, someone needs to end that reporter. permanently",
+        [("i dont care what anyone says, that reporter needs to end this series. permanently", "figurative")],
+    ),
+]
+UNREST_HAND2 = {7, 14}
+RENDERINGS = {"figurative": 4, "object": 4, "insult": 5, "peaceful_protest": 4}
+
+
+def _alternatives(tpl: str, rng: random.Random, n: int) -> list[str]:
+    """Up to n distinct renderings of a template with {a|b|c} choices."""
+    out = []
+    for _ in range(n * 4):
+        text = re.sub(r"\{([^{}]*\|[^{}]*)\}", lambda m: rng.choice(m.group(1).split("|")), tpl)
+        if text not in out:
+            out.append(text)
+        if len(out) == n:
+            break
+    return out
+
+
+def _expanded(add) -> None:
+    """The expanded banks (each with an rng of its own)."""
+    _expanded_threat_families(add, "threatx", THREAT2_CORES, GROUP_TARGETS, THREAT2_POSITIVE, "threat",
+                              random.Random("threatx"))
+    _expanded_threat_families(add, "personalx", PERSONAL2_CORES, PERSON_TARGETS, PERSONAL2_POSITIVE, "threat",
+                              random.Random("personalx"))
+    _expanded_threat_families(add, "unrestx", UNREST2_CORES, UNREST2_PLACES, UNREST2_POSITIVE, "call_unrest",
+                              random.Random("unrestx"), peaceful=PEACEFUL_PAIRS)
+    rng = random.Random("negativesx")
+    plural = [t for t in GROUP_TARGETS if t[1] == "them"]
+    for bank, kind, templates in (("figurativex", "figurative", FIGURATIVE2), ("objectx", "object", OBJECTS2),
+                                  ("insultx", "insult", INSULTS2), ("peacefulx", "peaceful_protest", PEACEFUL2)):
+        for i, tpl in enumerate(templates):
+            family = f"{bank}{i:02d}"
+            for j, text in enumerate(_alternatives(tpl, rng, RENDERINGS[kind])):
+                if kind == "insult":
+                    t = rng.choice(plural)[0]
+                    text = text.replace("{T}", _cap(t)).replace("{t}", t)
+                elif "{p}" in text:
+                    text = text.replace("{p}", rng.choice(CIVIC_PLACES + UNREST2_PLACES))
+                add(kind, family, f"{family}-{j}", _style(text, rng), 0)
+    for i, (pos, negatives) in enumerate(HAND_PAIRS2):
+        family = f"handx{i:02d}"
+        add("call_unrest" if i in UNREST_HAND2 else "threat", family, family, pos, 1)
+        for neg, kind in negatives:
+            add(kind, family, family, neg, 0)
 
 
 def build(seed: int = SEED) -> list[dict]:
