@@ -70,6 +70,8 @@ class BenchResult:
     engine: dict = field(default_factory=dict)  # precision -> comments/s end to end (best of engine_runs)
     engine_runs: int = 1
     page_seconds: dict = field(default_factory=dict)  # precision -> seconds for one 150-line page
+    compare_model: str | None = None  # another model whose engine ran on the same dump in this run
+    compare_engine: dict = field(default_factory=dict)  # precision -> its comments/s
 
     def lines(self) -> list[str]:
         out = [
@@ -87,6 +89,9 @@ class BenchResult:
                 f"engine {precision} (best of {self.engine_runs}): {rate:.1f} comments/s = "
                 f"{rate / self.naive:.1f}x naive, {rate / self.bound[precision]:.1%} of the {precision} bound"
             )
+        for precision, rate in self.compare_engine.items():
+            out.append(f"engine {precision}, {self.compare_model}: {rate:.1f} comments/s; this model / that one: "
+                       f"{self.engine[precision] / rate:.2f}")
         for precision, seconds in self.page_seconds.items():
             out.append(f"page {precision}: 150 lines with 50 comments segmented and scored in {seconds:.3f} s")
         return out
@@ -303,6 +308,7 @@ def run_bench(
     workdir: str | None = None,
     seed: int = 0,
     engine_runs: int = 2,
+    compare: str | None = None,
 ) -> BenchResult:
     """Measure (a) matmul throughput and bound, (b) the naive baseline, (c) the engine; see the module doc."""
     from modclf.api import ModClf
@@ -347,16 +353,26 @@ def run_bench(
 
         policy = Policy.load()
         page = bench_page()
-        for precision in precisions:
-            clf.precision = precision
-            out = folder / f"scored_{precision}.jsonl"
+        other = ModClf.from_pretrained(compare) if compare else None
+        if other is not None:
+            result.compare_model = other.model_id
+
+        def engine_rate(scorer, precision: str) -> float:
+            scorer.precision = precision
             rates = []
             for _ in range(engine_runs):  # the best run, like the bound's best trial
-                summary = score_file(clf, dump, out, folder / "rejects.jsonl", articles=articles, policy=policy,
-                                     options=RunOptions(progress=False))
+                summary = score_file(scorer, dump, folder / f"scored_{precision}.jsonl", folder / "rejects.jsonl",
+                                     articles=articles, policy=policy, options=RunOptions(progress=False))
                 rates.append(summary.written / summary.seconds)
-            result.engine[precision] = max(rates)
+            return max(rates)
+
+        for precision in precisions:
+            result.engine[precision] = engine_rate(clf, precision)
             logger.info("bench: engine %s: %.1f comments/s", precision, result.engine[precision])
+            if other is not None:  # interleaved, so both models see the same state of the machine
+                result.compare_engine[precision] = engine_rate(other, precision)
+                logger.info("bench: engine %s, %s: %.1f comments/s", precision, other.model_id,
+                            result.compare_engine[precision])
             result.page_seconds[precision] = page_seconds(clf, page)
     return result
 
@@ -366,7 +382,7 @@ def main_bench(args) -> BenchResult:
     result = run_bench(
         model=args.model, comments=args.comments, naive_comments=args.naive_comments,
         per_article=args.per_article, precisions=tuple(args.precision), duplicates=args.duplicates,
-        workdir=args.workdir, seed=args.seed, engine_runs=args.engine_runs,
+        workdir=args.workdir, seed=args.seed, engine_runs=args.engine_runs, compare=args.compare,
     )
     from modclf.api import _measured_precision, default_model_path
     from modclf.encode import choose_precision

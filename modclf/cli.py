@@ -346,6 +346,8 @@ def _setup_bench(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--engine-runs", type=_positive_int, default=2, help="engine runs per precision; the best is reported"
     )
+    parser.add_argument("--compare", metavar="MODEL",
+                        help="another model folder whose engine runs on the same dump in the same run (e.g. the previous release)")
     parser.add_argument("--threads", type=_positive_int, help="torch threads (default: physical cores)")
     parser.add_argument("--workdir", help="folder for the generated dump (default: the system temp folder)")
     parser.add_argument("--seed", type=int, default=0)

@@ -31,6 +31,7 @@ def test_bench_runs_end_to_end(tiny_model_dir, capsys):
     for precision in ("fp32", "int8"):
         assert result.engine[precision] > 0 and result.bound[precision] > 0 and result.page_seconds[precision] > 0
     assert main(["bench", "--model", str(tiny_model_dir), "--comments", "60", "--naive-comments", "32",
-                 "--precision", "bf16", "--threads", "1", "--engine-runs", "2"]) == 0
+                 "--precision", "bf16", "--threads", "1", "--engine-runs", "2", "--compare", str(tiny_model_dir)]) == 0
     out = capsys.readouterr().out
     assert "engine bf16 (best of 2):" in out and "x naive" in out and "of the bf16 bound" in out
+    assert "engine bf16, tiny@0.0.1:" in out and "this model / that one:" in out
