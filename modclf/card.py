@@ -19,6 +19,8 @@ SOURCES = {
     "hateval": ("HatEval 2019", "CC BY-NC 4.0 (non-commercial)"),
     "contrast": ("modclf contrast set (own text, data/contrast/)", "project licence"),
     "news_pairs": ("own-article / other-article pairs from dragnet and SFU pages", "as their sources"),
+    "news_sentences": ("sentences of the news_pairs articles, as incitement negatives (reporting is not inciting)",
+                       "as their sources"),
 }
 
 DEFINITIONS = """\
