@@ -254,7 +254,7 @@ class BertTokenizer:
 
     Only what modclf uses: `tokenizer(texts, add_special_tokens=..., truncation=..., max_length=...,
     padding=..., return_tensors="pt")` -> {"input_ids", "token_type_ids", "attention_mask"}, the special
-    token ids, `vocab_size`, `convert_ids_to_tokens`, `decode` and `save_pretrained`.
+    token ids, `vocab_size`, `get_vocab`, `convert_ids_to_tokens`, `decode` and `save_pretrained`.
     """
 
     def __init__(self, folder: str | Path):
@@ -344,6 +344,9 @@ class BertTokenizer:
         if return_tensors is not None:
             raise ValueError(f"return_tensors={return_tensors!r}: only 'pt' is supported")
         return {key: rows[0] for key, rows in batch.items()} if single else batch
+
+    def get_vocab(self) -> dict[str, int]:
+        return self._tokenizer.get_vocab(with_added_tokens=True)
 
     def convert_ids_to_tokens(self, ids: int | list[int]) -> str | list[str]:
         if isinstance(ids, int):

@@ -110,6 +110,7 @@ def test_tokenizer_matches_transformers():
         assert torch.equal(actual[key], expected[key]), key
     for name in ("cls_token_id", "sep_token_id", "pad_token_id", "unk_token_id", "mask_token_id", "vocab_size"):
         assert getattr(ours, name) == getattr(hf, name), name
+    assert ours.get_vocab() == hf.get_vocab()
     ids = hf("Hello, naïve world!")["input_ids"]
     assert ours.convert_ids_to_tokens(ids) == hf.convert_ids_to_tokens(ids)
 
