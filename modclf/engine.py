@@ -503,7 +503,9 @@ def run(
         return state, time.perf_counter() - started, 0, 0
     written_before = state.written
     skip = state.records
-    writer = WindowWriter(output, job.columns, job.schema(), offset=state.output_bytes)
+    parquet = isinstance(output, (str, os.PathLike)) and output_format(output) == "parquet"
+    # The Parquet schema only for Parquet output: pyarrow is an extra (modclf[parquet]).
+    writer = WindowWriter(output, job.columns, job.schema() if parquet else None, offset=state.output_bytes)
     reject_writer = (
         WindowWriter(rejects, ["id", "number", "reason"], offset=state.rejects_bytes) if rejects is not None else None
     )

@@ -557,18 +557,22 @@ class ModClfModel(nn.Module):
 
 
 def version_stamps() -> dict:
-    import transformers
+    """modclf, torch and tokenizers versions at save time (no transformers: modclf.bert is the encoder)."""
+    import importlib.metadata
 
-    return {"modclf": __version__, "transformers": transformers.__version__, "torch": torch.__version__}
+    try:
+        tokenizers_version = importlib.metadata.version("tokenizers")
+    except importlib.metadata.PackageNotFoundError:
+        tokenizers_version = "unknown"
+    return {"modclf": __version__, "torch": torch.__version__, "tokenizers": tokenizers_version}
 
 
 def build_model(config: ModelConfig, encoder_path: str | Path) -> ModClfModel:
     """A model whose encoder starts from a pretrained folder (heads randomly initialised)."""
-    from transformers import AutoModel
-
     from modclf import base
+    from modclf.bert import BertModel
 
-    encoder = AutoModel.from_pretrained(str(encoder_path))
+    encoder = BertModel.from_pretrained(encoder_path)
     try:
         config = dataclasses.replace(config, base=base.describe(encoder_path))
     except ModelLoadError:  # an encoder folder without a weights file we know: saved in full
@@ -583,9 +587,8 @@ def build_model(config: ModelConfig, encoder_path: str | Path) -> ModClfModel:
 def _base_encoder_state(model: ModClfModel) -> tuple[dict | None, dict]:
     """(base entry, base encoder state dict) to save `model` against: its own base, else the default
     base package where installed (0.2.0 folders named none); (None, {}) when there is neither."""
-    from transformers import AutoModel
-
     from modclf import base
+    from modclf.bert import load_state
 
     entry = model.config.base
     try:
@@ -595,7 +598,7 @@ def _base_encoder_state(model: ModClfModel) -> tuple[dict | None, dict]:
     except (ImportError, ModelLoadError) as exc:
         logger.info("saving the whole encoder: its base is not available (%s)", exc)
         return None, {}
-    return entry, AutoModel.from_pretrained(str(folder)).state_dict()
+    return entry, load_state(folder)
 
 
 def save_model(model: ModClfModel, tokenizer, folder: str | Path, dtype: torch.dtype = torch.float16) -> None:
@@ -644,9 +647,9 @@ def load_model(folder: str | Path):
     weights' hash differs); a folder with an `encoder/` config (0.2.0 and older) stores them all.
     """
     from safetensors.torch import load_file
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
 
     from modclf import base
+    from modclf.bert import BertConfig, BertModel, BertTokenizer
 
     folder = Path(folder)
     missing = [p for p in (MODEL_CONFIG_FILE, WEIGHTS_FILE) if not (folder / p).exists()]
@@ -667,22 +670,21 @@ def load_model(folder: str | Path):
         )
     if config.base is not None:
         encoder_folder = base.resolve(config.base, folder)
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # "Loading weights" of a 6-layer encoder is noise on stderr
-        encoder = AutoModel.from_pretrained(str(encoder_folder))
-        hf_logging.enable_progress_bar()
+        encoder = BertModel.from_pretrained(encoder_folder)
     elif (folder / ENCODER_DIR).exists():
         encoder_folder = folder / ENCODER_DIR
-        encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(encoder_folder)))
+        encoder = BertModel(BertConfig.from_pretrained(encoder_folder))  # weights: the folder's own
     else:
         raise ModelLoadError(f"{folder} names no base encoder and has no {ENCODER_DIR}/ folder")
     model = ModClfModel(config, encoder)
     state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()}
     result = model.load_state_dict(state, strict=False)
-    # Position ids are buffers that some transformers versions save and others do not; encoder
-    # weights a based folder does not store are the base's, loaded above.
-    unexpected = [k for k in result.unexpected_keys if not k.endswith("position_ids")]
+    # Position ids are buffers that some transformers versions save and others do not, and folders
+    # saved with transformers' BertModel hold its unused pooler; encoder weights a based folder
+    # does not store are the base's, loaded above.
+    unexpected = [
+        k for k in result.unexpected_keys if not k.endswith("position_ids") and not k.startswith("encoder.pooler.")
+    ]
     missing_keys = [
         k for k in result.missing_keys
         if not k.endswith("position_ids") and not (config.base is not None and k.startswith("encoder."))
@@ -697,6 +699,6 @@ def load_model(folder: str | Path):
             f"{folder / WEIGHTS_FILE} does not match the model definition "
             f"(missing {missing_keys[:5]}, unexpected {unexpected[:5]})"
         )
-    tokenizer = AutoTokenizer.from_pretrained(str(encoder_folder))
+    tokenizer = BertTokenizer.from_pretrained(encoder_folder)
     model.eval()
     return model, tokenizer

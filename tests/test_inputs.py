@@ -223,6 +223,26 @@ def test_parquet_is_read_in_batches_with_row_numbers(tmp_path):
     assert set(records[0].fields) == {"id", "page"}  # only the columns asked for
 
 
+def test_parquet_without_pyarrow_names_the_extra_to_install(tmp_path, monkeypatch):
+    """pyarrow is the `parquet` extra: Parquet input, output and label files say how to get it."""
+    import sys
+
+    from modclf import LabelFileError
+    from modclf.dumps import check_output_path, input_kind
+    from modclf.sources.labels import load_label_files
+
+    (tmp_path / "d.parquet").write_bytes(b"PAR1")
+    for name in ("pyarrow", "pyarrow.parquet"):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails as if not installed
+    for call in (lambda: input_kind(tmp_path / "d.parquet"), lambda: list(iter_records(tmp_path / "d.parquet")),
+                 lambda: check_output_path(tmp_path / "out.parquet")):
+        with pytest.raises(InputError, match=r"pip install 'modclf\[parquet\]'"):
+            call()
+    with pytest.raises(LabelFileError, match=r"pip install 'modclf\[parquet\]'"):
+        load_label_files([tmp_path / "d.parquet"])
+    assert check_output_path(tmp_path / "out.jsonl")  # other formats need no pyarrow
+
+
 def test_folder_of_pages_gives_relative_ids_in_sorted_order(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "b.txt").write_text("B")

@@ -129,9 +129,9 @@ def test_lower_depth_line_embeddings_match_the_module_forward(tiny_encoder_dir, 
     config = ModelConfig(segment_hidden=32, head_hidden=16, segment_top=segment_top, segment_extra_depths=(1,))
     model = build_model(config, tiny_encoder_dir).eval()
     texts = ["A short one.", "A much longer comment about the harbour bridge budget and the road closures."]
-    from transformers import AutoTokenizer
+    from modclf.bert import BertTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder_dir))
+    tokenizer = BertTokenizer.from_pretrained(tiny_encoder_dir)
     ids, mask = pad_batch(tokenize(tokenizer, texts, 64), tokenizer.pad_token_id)
     with torch.inference_mode():
         fast = model.embed(ids, mask)

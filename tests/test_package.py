@@ -20,7 +20,8 @@ page = clf.segment("Headline\\nThe council approved the budget.\\nReply\\nGreat 
 scores = clf.score([c.text for c in page.comments] or ["Great story"], article=page.body)
 decision = Policy.load().decide(scores[0])
 # The runtime needs none of the training extras.
-heavy = sorted(m for m in ("sklearn", "datasets", "trafilatura", "fastapi") if m in sys.modules)
+heavy = sorted(m for m in ("sklearn", "datasets", "trafilatura", "fastapi", "transformers", "pyarrow")
+               if m in sys.modules)
 print(json.dumps({"model": clf.model_id, "path": str(clf.path), "decision": decision[0], "heavy": heavy}))
 """
 

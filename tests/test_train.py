@@ -87,9 +87,9 @@ def test_retraining_a_pair_head_model_gives_it_the_configured_head(tiny_encoder_
 
     old = build_model(ModelConfig(name="old", version="0.1.0", segment_hidden=32, head_hidden=16,
                                   off_topic_features="pair", segment_top=False), tiny_encoder_dir)
-    from transformers import AutoTokenizer
+    from modclf.bert import BertTokenizer
 
-    save_model(old, AutoTokenizer.from_pretrained(str(tiny_encoder_dir)), tmp_path / "old")
+    save_model(old, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
     # Folders written before the setting existed load with the head they were trained with.
     config_file = tmp_path / "old" / "modclf_config.json"
     text = config_file.read_text().replace('"off_topic_features": "pair",', "").replace('"segment_top": false,', "")

