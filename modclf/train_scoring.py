@@ -89,7 +89,9 @@ class StateCache:
         digest = hashlib.sha1(f"{self.max_tokens}:{resolve_precision('auto')}:{config.score_top_layers}:"
                               f"{config.article_chunk_tokens}:{config.max_article_chunks}".encode())
         shared = len(self.model.encoder.encoder.layer) - self.model.config.score_top_layers
-        for name, tensor in self.model.encoder.state_dict().items():
+        for name, tensor in self.model.encoder.named_parameters():  # a pooler, if any, never feeds the states
+            if name.startswith("pooler."):
+                continue
             if not name.startswith("encoder.layer.") or int(name.split(".")[2]) < shared:
                 digest.update(name.encode())
                 digest.update(tensor.detach().float().contiguous().numpy().tobytes())
