@@ -651,7 +651,7 @@ def evaluate(
 
     started = time.time()
     max_tokens = max_tokens or model.config.max_comment_tokens
-    needed = [ex for ex in data if ex.split == "test" or (ex.split == "dev" and ex.source == "news_pairs")]
+    needed = [ex for ex in data if ex.split == "test" or (ex.split == "dev" and ex.source in ("news_pairs", "semeval"))]
     if loso_sources:
         needed = [ex for ex in data if ex.split in ("train", "dev", "test")]
     cache = StateCache(model, tokenizer, max_tokens, getattr(config, "cache_dir", None))
@@ -676,7 +676,14 @@ def evaluate(
     policy_rows, kinds = {}, {}
     if policy is not None:
         policy_rows = {"candidate": policy_report(model, cache, data, holdout, policy)}
-        policy_rows["candidate"]["suggested"] = suggested_thresholds(model, cache, data)
+        suggested = suggested_thresholds(model, cache, data)
+        policy_rows["candidate"]["suggested"] = suggested
+        # The same checks at the suggested thresholds: what the policy would do if they were adopted.
+        from modclf.policy import Policy, Thresholds
+
+        adopted = Policy({**policy.thresholds, "incitement": Thresholds(
+            suggested["review_for_fpr_0.02"], suggested["remove_for_fpr_0.003"])}, "suggested thresholds")
+        policy_rows["candidate at the suggested thresholds"] = policy_report(model, cache, data, holdout, adopted)
         kinds = {"candidate": contrast_kinds(model, cache, data, policy_rows["candidate"]["review_threshold"])}
         if other is not None:
             policy_rows["released"] = policy_report(released, other.cache, data, holdout, policy)
