@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from modclf import LabelFileError
-from modclf.sources.labels import load_label_files
+from modclf.training.sources.labels import load_label_files
 
 ARTICLE = "The council approved the harbour bridge budget."
 ROWS = [

@@ -6,7 +6,7 @@ They live in the package, not in training/, because `modclf train` retrains on t
 import os
 from pathlib import Path
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
