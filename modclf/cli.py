@@ -66,7 +66,7 @@ def _add_engine_options(parser: argparse.ArgumentParser, window: int, workers: b
 def _engine_options(args: argparse.Namespace):
     import torch
 
-    from modclf.engine import RunOptions, physical_cores
+    from modclf.batch.engine import RunOptions, physical_cores
 
     workers = getattr(args, "workers", 1)
     threads = args.threads or max(1, physical_cores() // workers)
@@ -99,7 +99,7 @@ def _stdin_as_file(args: argparse.Namespace):
 
 def _check_outputs(args: argparse.Namespace):
     """(output or None, rejects or None) checked before the model is loaded."""
-    from modclf.dumps import JSONL_SUFFIXES, check_output_path, default_rejects_path
+    from modclf.batch.dumps import JSONL_SUFFIXES, check_output_path, default_rejects_path
 
     output = check_output_path(args.output, args.input) if args.output and args.output != "-" else None
     rejects = args.rejects
@@ -141,8 +141,8 @@ def _run_segment(args: argparse.Namespace) -> int:
 
 def _segment(args: argparse.Namespace) -> int:
     from modclf.api import ModClf
-    from modclf.batch import segment_file
-    from modclf.dumps import input_kind, stdout_text
+    from modclf.batch.dumps import input_kind, stdout_text
+    from modclf.batch.jobs import segment_file
 
     # Check everything cheap before loading the model.
     input_kind(args.input)
@@ -213,8 +213,8 @@ def _score(args: argparse.Namespace) -> int:
             raise ModClfError("--spans runs on the local engine only; leave out --engine ray")
         return _score_on_ray(args)
     from modclf.api import ModClf
-    from modclf.batch import BATCH_TOKENS, score_file
-    from modclf.dumps import input_kind, stdout_text
+    from modclf.batch.dumps import input_kind, stdout_text
+    from modclf.batch.jobs import BATCH_TOKENS, score_file
     from modclf.policy import Policy
 
     # Check everything cheap before loading the model.
@@ -316,7 +316,7 @@ def _config_keys_help() -> str:
 
 def _run_train(args: argparse.Namespace) -> int:
     from modclf.config import load_config
-    from modclf.train import TrainConfig, train
+    from modclf.training.train import TrainConfig, train
 
     config = load_config(TrainConfig, args.config, args.extra)
     best = train(config)
@@ -357,9 +357,9 @@ def _setup_bench(parser: argparse.ArgumentParser) -> None:
 def _run_bench(args: argparse.Namespace) -> int:
     import torch
 
-    from modclf.bench import main_bench
+    from modclf.batch.bench import main_bench
+    from modclf.batch.engine import physical_cores
     from modclf.encode import resolve_precision
-    from modclf.engine import physical_cores
 
     torch.set_num_threads(args.threads or physical_cores())
     if args.precision is None:
@@ -432,8 +432,8 @@ def _setup_thresholds(parser: argparse.ArgumentParser) -> None:
 
 def _run_thresholds(args: argparse.Namespace) -> int:
     from modclf.api import ModClf
-    from modclf.sources.labels import load_label_files
-    from modclf.thresholds import format_table, pick_threshold, threshold_table
+    from modclf.training.sources.labels import load_label_files
+    from modclf.training.thresholds import format_table, pick_threshold, threshold_table
 
     examples = [e for e in load_label_files(args.labels) if getattr(e, args.label) is not None]
     if args.label == "off_topic":

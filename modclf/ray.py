@@ -41,7 +41,7 @@ class Scorer:
         import torch
 
         from modclf.api import ModClf
-        from modclf.batch import ScoreJob
+        from modclf.batch.jobs import ScoreJob
         from modclf.policy import Policy
 
         torch.set_num_threads(threads)
@@ -57,7 +57,7 @@ class Scorer:
         self.lines = lines
 
     def __call__(self, batch):
-        from modclf.engine import Window
+        from modclf.batch.engine import Window
 
         records, article_ids = self._records(batch.to_pylist())
         items = list(self.job.items(iter(records)))
@@ -77,7 +77,7 @@ class Scorer:
 
     def _records(self, rows: list[dict]):
         """Records as the local engine reads them; article ids resolved to their text."""
-        from modclf.dumps import Record, _jsonl_record, _record
+        from modclf.batch.dumps import Record, _jsonl_record, _record
 
         records, article_ids = [], {}
         for number, row in enumerate(rows, start=1):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 
-from modclf.bench import flops_per_comment, make_comments, run_bench
+from modclf.batch.bench import flops_per_comment, make_comments, run_bench
 from modclf.cli import main
 
 

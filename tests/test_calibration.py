@@ -11,7 +11,7 @@ from conftest import needs_released_model
 
 from modclf.model import ModelConfig, build_model
 from modclf.score import unclamped_incitement
-from modclf.train_scoring import StateCache, expected_calibration_error, fit_platt, text_key
+from modclf.training.scoring import StateCache, expected_calibration_error, fit_platt, text_key
 
 
 def test_platt_fit_recovers_a_known_temperature_and_bias():

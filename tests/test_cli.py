@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from modclf.api import resolve_precision
-from modclf.batch import segment_file
+from modclf.batch.jobs import segment_file
 from modclf.cli import main
 
 PAGE = "Council passes budget\nThe council met on Tuesday.\nReply\nGreat story!\n"
@@ -220,7 +220,7 @@ def test_stdin_to_stdout_and_quiet_after_the_subcommand(tiny_model_dir, tmp_path
 
 
 def test_duplicate_ids_are_warned_about(tiny_clf, tmp_path, caplog):
-    from modclf.batch import score_file
+    from modclf.batch.jobs import score_file
 
     dump = tmp_path / "d.jsonl"
     dump.write_text("".join(json.dumps({"id": i % 2, "comment": f"c {i}"}) + "\n" for i in range(4)))

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from modclf.batch import score_file, segment_file
+from modclf.batch.engine import RunOptions, progress_path, reason_kind
+from modclf.batch.jobs import score_file, segment_file
 from modclf.cli import main
-from modclf.engine import RunOptions, progress_path, reason_kind
 from modclf.errors import InputError
 from modclf.policy import Policy
 
@@ -219,7 +219,7 @@ def test_gzip_input_and_bf16(tiny_clf, tmp_path):
 
 
 def test_articles_file_is_indexed_not_loaded(tiny_clf, tmp_path):
-    from modclf.batch import ArticleIndex
+    from modclf.batch.jobs import ArticleIndex
 
     articles = _write_jsonl(tmp_path / "a.jsonl", [{"id": i, "article": f"Article {i}."} for i in range(100)] + [{"id": "x"}])
     index = ArticleIndex(tiny_clf, articles)
@@ -289,7 +289,7 @@ def _policy_file(tmp_path):
 
 
 def test_sidecars_are_named_alike_and_an_empty_rejects_file_is_not_left(tiny_clf, tmp_path):
-    from modclf.batch import score_file
+    from modclf.batch.jobs import score_file
 
     dump = tmp_path / "in.jsonl"
     dump.write_text(json.dumps({"id": 1, "text": "fine"}) + "\n")
@@ -303,7 +303,7 @@ def test_sidecars_are_named_alike_and_an_empty_rejects_file_is_not_left(tiny_clf
 
 
 def test_csv_total_counts_rows_not_lines(tmp_path):
-    from modclf.engine import estimate_records
+    from modclf.batch.engine import estimate_records
 
     path = tmp_path / "c.csv"
     path.write_text('id,text\n1,"two\nlines"\n2,plain\n')
@@ -311,8 +311,8 @@ def test_csv_total_counts_rows_not_lines(tmp_path):
 
 
 def test_progress_moves_per_batch_within_a_window(tiny_clf, tmp_path):
-    from modclf.batch import score_file
-    from modclf.engine import ProgressDisplay
+    from modclf.batch.engine import ProgressDisplay
+    from modclf.batch.jobs import score_file
 
     seen = []
     original = ProgressDisplay.within

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from modclf.sources.comments import ScoringExample
+from modclf.training.sources.comments import ScoringExample
 
 SCRIPT = Path(__file__).resolve().parents[1] / "training" / "evaluate_scoring.py"
 _spec = importlib.util.spec_from_file_location("evaluate_scoring", SCRIPT)

@@ -8,7 +8,7 @@ import json
 from conftest import load_training_script
 
 from modclf.pages import text_blocks
-from modclf.sources.types import LabeledPage
+from modclf.training.sources.types import LabeledPage
 
 
 def _page(i: int) -> LabeledPage:

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from modclf import ModClfError
+from modclf.batch.dumps import iter_records
 from modclf.decode import BODY, COMMENT_BEGIN, COMMENT_INSIDE, viterbi
-from modclf.dumps import iter_records
 from modclf.pages import read_page
 
 # Derandomized: the same examples on every run, so CI cannot fail by chance (hypothesis's database
@@ -135,8 +135,8 @@ def test_csv_dumps_with_broken_quoting_are_read_or_refused_clearly(tmp_path_fact
 @FAST
 @given(lines=st.lists(JSONL_LINES, min_size=1, max_size=10))
 def test_a_batch_run_accounts_for_every_record(_tiny_clf, tmp_path_factory, lines):
-    from modclf.batch import segment_file
-    from modclf.engine import RunOptions
+    from modclf.batch.engine import RunOptions
+    from modclf.batch.jobs import segment_file
 
     folder = tmp_path_factory.mktemp("run")
     good = json.dumps({"id": "good", "page": "Headline\nThe article text.\nReply\nA comment."}).encode()
@@ -171,8 +171,8 @@ def test_viterbi_paths_always_obey_the_page_grammar(scores, minus_inf):
 
 
 def test_pages_of_the_wrong_type_are_rejected_with_a_reason(_tiny_clf, tmp_path):
-    from modclf.batch import segment_file
-    from modclf.engine import RunOptions
+    from modclf.batch.engine import RunOptions
+    from modclf.batch.jobs import segment_file
 
     lines = ['{"id": 0, "page": []}', '{"id": 1, "page": {"a": 1}}', '{"id": 2, "page": 5}', '{"id": 3, "page": "A.\\nB."}']
     (tmp_path / "d.jsonl").write_text("\n".join(lines) + "\n")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from modclf import InputError, ModClf
-from modclf.dumps import RejectWriter, default_rejects_path, iter_records, text_bytes
+from modclf.batch.dumps import RejectWriter, default_rejects_path, iter_records, text_bytes
 from modclf.pages import MAX_BLOCK_CHARS, decode_bytes, read_page
 from modclf.segment import tag_log_probs
 
@@ -228,8 +228,8 @@ def test_parquet_without_pyarrow_names_the_extra_to_install(tmp_path, monkeypatc
     import sys
 
     from modclf import LabelFileError
-    from modclf.dumps import check_output_path, input_kind
-    from modclf.sources.labels import load_label_files
+    from modclf.batch.dumps import check_output_path, input_kind
+    from modclf.training.sources.labels import load_label_files
 
     (tmp_path / "d.parquet").write_bytes(b"PAR1")
     for name in ("pyarrow", "pyarrow.parquet"):

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from modclf import LabelFileError
-from modclf.sources.labels import load_label_files
+from modclf.training.sources.labels import load_label_files
 
 ARTICLE = "The council approved the harbour bridge budget."
 ROWS = [
@@ -163,3 +163,9 @@ def test_file_level_errors(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(LabelFileError, match=r"empty.csv: empty file"):
         load_label_files(tmp_path / "empty.csv")
+
+
+def test_the_documented_import_path_of_0_3_0_still_works():
+    from modclf.sources.labels import load_label_files as documented
+
+    assert documented is load_label_files

@@ -19,8 +19,9 @@ clf = ModClf.from_pretrained(precision="fp32")
 page = clf.segment("Headline\\nThe council approved the budget.\\nReply\\nGreat story, thanks!")
 scores = clf.score([c.text for c in page.comments] or ["Great story"], article=page.body)
 decision = Policy.load().decide(scores[0])
-# The runtime needs none of the training extras.
-heavy = sorted(m for m in ("sklearn", "datasets", "trafilatura", "fastapi", "transformers", "pyarrow")
+# The runtime needs none of the training extras, nor the layers above the core (tests/test_layering.py).
+heavy = sorted(m for m in ("sklearn", "datasets", "trafilatura", "fastapi", "transformers", "pyarrow", "matplotlib",
+                           "modclf.batch", "modclf.training", "modclf.serve", "modclf.ray", "modclf.cli")
                if m in sys.modules)
 print(json.dumps({"model": clf.model_id, "path": str(clf.path), "decision": decision[0], "heavy": heavy}))
 """

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
-from modclf import plots  # noqa: E402
+from modclf.training import plots  # noqa: E402
 
 RNG = np.random.default_rng(0)
 LABELS = RNG.random(300) < 0.3

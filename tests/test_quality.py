@@ -11,7 +11,7 @@ from conftest import DATA_DIR, RELEASED_MODEL, REPO, needs_data, needs_released_
 from sklearn.metrics import roc_auc_score
 
 from modclf.errors import ConfigError
-from modclf.quality import (
+from modclf.training.quality import (
     DEFAULT_FLOORS,
     data_fingerprint,
     gate,
@@ -87,7 +87,7 @@ def test_fingerprint_follows_the_data_and_the_labelling(tmp_path, monkeypatch):
     second = data_fingerprint(tmp_path)
     assert second != first
     # The same archives aligned by other labelling code give other gold labels.
-    monkeypatch.setattr("modclf.sources.pages.LABELS_VERSION", "another")
+    monkeypatch.setattr("modclf.training.sources.page_loaders.LABELS_VERSION", "another")
     assert data_fingerprint(tmp_path) != second
 
 
@@ -160,7 +160,7 @@ def _gate_or_skip(section, measured):
 @needs_data
 @needs_released_model
 def test_segmentation_gate(gate_model):
-    from modclf.quality import measure_gate_segmentation
+    from modclf.training.quality import measure_gate_segmentation
 
     _gate_or_skip("gate_segmentation", measure_gate_segmentation(gate_model, DATA_DIR))
 
@@ -169,7 +169,7 @@ def test_segmentation_gate(gate_model):
 @needs_data
 @needs_released_model
 def test_scoring_gate(gate_model):
-    from modclf.quality import measure_gate_scoring
+    from modclf.training.quality import measure_gate_scoring
 
     _gate_or_skip("gate_scoring", measure_gate_scoring(gate_model, DATA_DIR))
 

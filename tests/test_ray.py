@@ -12,7 +12,7 @@ pytest.importorskip("ray")
 import ray  # noqa: E402
 import ray.data  # noqa: E402
 
-from modclf.batch import score_file  # noqa: E402
+from modclf.batch.jobs import score_file  # noqa: E402
 from modclf.errors import ConfigError  # noqa: E402
 from modclf.ray import Scorer, score_dataset, split  # noqa: E402
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import load_training_script
 
-from modclf.quality import Bounds, QualityFloors
+from modclf.training.quality import Bounds, QualityFloors
 
 release = load_training_script("release")
 FLOORS = QualityFloors("x", {"segmentation": Bounds(at_least={"line_f1/body": 0.8, "line_f1/comment": 0.8}),
@@ -83,7 +83,7 @@ def test_segmentation_values_count_f1_per_subset_and_token_f1_only_where_measure
 
 
 def test_weighted_ece_matches_the_unweighted_one_and_follows_the_weights():
-    from modclf.train_scoring import expected_calibration_error
+    from modclf.training.scoring import expected_calibration_error
 
     rng = np.random.default_rng(0)
     probs, labels = rng.random(200), (rng.random(200) < 0.3).astype(float)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from modclf import ConfigError, InputError, Score
-from modclf.batch import NO_ARTICLE, NO_COMMENTS, score_file
+from modclf.batch.jobs import NO_ARTICLE, NO_COMMENTS, score_file
 from modclf.cli import main
 from modclf.policy import DEFAULT_POLICY_PATH, Policy, Thresholds
 from modclf.segment import Comment, Line, Page

@@ -217,7 +217,7 @@ def test_feedback_export_and_retraining_close_the_loop(server, tiny_clf, tmp_pat
     assert len(rows) == 30 and rows[0]["incitement"] == 1.0 and rows[1]["incitement"] == 0.0
     # ...and the label file retrains the model: modclf train --label_files, as the docs say.
     from modclf import ModClf
-    from modclf.train import TrainConfig, train
+    from modclf.training.train import TrainConfig, train
 
     tiny_clf.save_pretrained(tmp_path / "init")
     config = TrainConfig(init=str(tmp_path / "init"), output_dir=str(tmp_path / "run"), tasks=["scoring"],

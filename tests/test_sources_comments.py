@@ -7,9 +7,9 @@ from collections import defaultdict
 
 import pytest
 
-from modclf.sources import comments as C
-from modclf.sources import resolve_data_dir
-from modclf.sources.comments import (
+from modclf.training.sources import comments as C
+from modclf.training.sources import resolve_data_dir
+from modclf.training.sources.comments import (
     ScoringExample,
     check_group_splits,
     load_contrast,

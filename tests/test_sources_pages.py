@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from modclf.pages import Block, text_blocks
-from modclf.sources import resolve_data_dir
-from modclf.sources.pages import align_blocks, split_dragnet_gold, split_of, synthesize_pages
-from modclf.sources.types import LINE_LABELS
+from modclf.training.sources import resolve_data_dir
+from modclf.training.sources.aligner import align_blocks
+from modclf.training.sources.page_loaders import split_dragnet_gold, split_of
+from modclf.training.sources.page_synthesizer import synthesize_pages
+from modclf.training.sources.types import LINE_LABELS
 
 ARTICLES = [
     {
@@ -167,7 +169,7 @@ HAS_DRAGNET = (DATA_DIR / "pages" / "dragnet_train" / "html.tar.xz").exists()
 
 @pytest.mark.skipif(not HAS_DRAGNET, reason=f"Dragnet data not found under {DATA_DIR} (set MODCLF_DATA_DIR)")
 def test_load_dragnet_labels_known_pages_sensibly():
-    from modclf.sources.pages import load_dragnet
+    from modclf.training.sources.page_loaders import load_dragnet
 
     pages = {p.id: p for p in load_dragnet(ids=["100", "369"])}
     cbs = pages["dragnet/100"]  # AP story on cbsnews.com: nav, headline, a photo caption, body

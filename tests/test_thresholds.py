@@ -1,10 +1,10 @@
-"""Choosing thresholds from labelled data (modclf.thresholds, `modclf thresholds`)."""
+"""Choosing thresholds from labelled data (modclf.training.thresholds, `modclf thresholds`)."""
 
 from __future__ import annotations
 
 import csv
 
-from modclf.thresholds import pick_threshold, rates_at, threshold_table
+from modclf.training.thresholds import pick_threshold, rates_at, threshold_table
 
 SCORES = [0.95, 0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1, 0.05]
 LABELS = [True, True, False, True, False, True, False, False, False, False]

@@ -10,8 +10,8 @@ from modclf.config import load_config
 from modclf.encode import resolve_precision
 from modclf.errors import ConfigError
 from modclf.pages import text_blocks
-from modclf.sources.types import LabeledPage
-from modclf.train import TrainConfig, page_targets, segmentation_loss, train
+from modclf.training.sources.types import LabeledPage
+from modclf.training.train import TrainConfig, page_targets, segmentation_loss, train
 
 
 def _page(i: int) -> LabeledPage:
@@ -42,7 +42,7 @@ def test_segmentation_loss_is_finite_and_positive():
 
 
 def _scoring_examples(split: str) -> list:
-    from modclf.sources.comments import ScoringExample
+    from modclf.training.sources.comments import ScoringExample
 
     article = "The council approved the new harbour bridge after a long debate."
     rows = [("They should all be shot.", None, 1.0, None), ("Nice weather today.", None, 0.0, None),
@@ -72,7 +72,7 @@ def test_two_step_training_writes_a_loadable_model(tiny_encoder_dir, tmp_path):
     assert clf.model.off_topic_bank.abs().sum() > 0
     assert clf.model.lexical_weight.abs().sum() > 0 and clf.config.off_topic_cues  # word weights and cue tokens were fitted
     # The generated card lists sources with licences, describes this model and carries the metrics.
-    from modclf.card import write_model_card
+    from modclf.training.card import write_model_card
 
     card = write_model_card(best, ["gab", "semeval"], {"test": {"auc": 0.5}}, "notes here").read_text()
     assert "| gab | Gab Hate Corpus | CC BY 4.0 |" in card and "| test.auc | 0.500 |" in card
@@ -182,13 +182,13 @@ def test_training_with_lower_depth_line_embeddings_round_trips(tiny_encoder_dir,
     text = "Headline\nSome article text.\nA comment."
     again = ModClf.from_pretrained(best).segment(text)
     assert clf.segment(text).as_dict() == again.as_dict()
-    from modclf.card import write_model_card
+    from modclf.training.card import write_model_card
 
     assert "pooled states after layer(s) 1" in write_model_card(best, ["synthetic"]).read_text()
     # A folder without the setting (0.2.0) continued with it: only the segmentation input layer is new.
     import dataclasses
 
-    from modclf.train import with_config_changes
+    from modclf.training.train import with_config_changes
 
     old = with_config_changes(clf.model, segment_extra_depths=())
     assert old.segment_in[0].in_features == clf.model.segment_in[0].in_features - clf.model.encoder.config.hidden_size

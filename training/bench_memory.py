@@ -11,7 +11,7 @@ not grow with the number of pages.
 
 Each dump holds comment records ({id, comment, article_id}, 1,000 comments per article) whose
 texts are drawn from a pool of --pool distinct generated comments (realistic lengths, see
-modclf.bench). Reusing texts keeps the 1M run to minutes: the engine's dedupe scores a repeated
+modclf.batch.bench). Reusing texts keeps the 1M run to minutes: the engine's dedupe scores a repeated
 text once, yet every record is still read, checked, looked up, written and accounted for. Each run
 is a fresh `modclf score` process; its peak RSS comes from the kernel (wait4's ru_maxrss).
 """
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from modclf.bench import make_comments, sentence_pool
+from modclf.batch.bench import make_comments, sentence_pool
 
 
 def write_dump(folder: Path, n: int, pool: list[str], per_article: int = 1000, seed: int = 0) -> tuple[Path, Path]:
@@ -48,7 +48,7 @@ def write_dump(folder: Path, n: int, pool: list[str], per_article: int = 1000, s
 def write_page_dump(folder: Path, n: int, data_dir: str | None, pool: int) -> Path:
     import tarfile
 
-    from modclf.sources import resolve_data_dir
+    from modclf.training.sources import resolve_data_dir
 
     with tarfile.open(resolve_data_dir(data_dir) / "pages" / "dragnet_train" / "html.tar.xz") as tar:
         members = [m for m in tar.getmembers() if m.isfile()][:pool]

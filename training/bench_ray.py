@@ -28,9 +28,9 @@ def main() -> int:
     import torch
 
     from modclf.api import ModClf
-    from modclf.batch import score_file
-    from modclf.bench import write_dump
-    from modclf.engine import RunOptions, physical_cores
+    from modclf.batch.bench import write_dump
+    from modclf.batch.engine import RunOptions, physical_cores
+    from modclf.batch.jobs import score_file
     from modclf.policy import Policy
 
     cores = physical_cores()

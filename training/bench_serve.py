@@ -10,7 +10,7 @@ Phases, each for --seconds against a server started as its own process on a loop
   3. overload: open-loop arrivals at 3x saturation -> only 429s may fail, the server must stay up
      and its memory flat (resident set size before and after).
 The client runs on the same CPU as the server, so the rates are a lower bound for the service.
-Comments have realistic lengths (modclf.bench.make_comments: mean about 60 tokens, tail to 512).
+Comments have realistic lengths (modclf.batch.bench.make_comments: mean about 60 tokens, tail to 512).
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def rss_mib(pid: int) -> float:
 def engine_rate(model: str | None, comments: list[str], folder: Path) -> float:
     """The batch engine (`modclf score` through files) on the same comments, comments/s."""
     from modclf.api import ModClf
-    from modclf.batch import score_file
-    from modclf.engine import RunOptions
+    from modclf.batch.engine import RunOptions
+    from modclf.batch.jobs import score_file
     from modclf.policy import Policy
 
     clf = ModClf.from_pretrained(model)
@@ -203,8 +203,8 @@ def main() -> int:
 
     import torch
 
-    from modclf.bench import make_comments
-    from modclf.engine import physical_cores
+    from modclf.batch.bench import make_comments
+    from modclf.batch.engine import physical_cores
 
     torch.set_num_threads(physical_cores())
     texts = make_comments(args.comments, seed=0)

@@ -2,7 +2,7 @@
 
     python training/build_scoring_data.py [--data-dir ../shared/data] [--seed 0] [--jsonl out.jsonl]
 
-A thin wrapper over modclf.sources.comments.build_scoring_data; --jsonl also writes the examples
+A thin wrapper over modclf.training.sources.comments.build_scoring_data; --jsonl also writes the examples
 (outside the repo, please: they hold third-party text).
 """
 
@@ -14,7 +14,7 @@ import logging
 import sys
 from collections import Counter
 
-from modclf.sources.comments import build_scoring_data, summarize
+from modclf.training.sources.comments import build_scoring_data, summarize
 
 COLUMNS = ["source", "split", "n", "groups"] + [
     f"{t}_{s}" for t in ("incitement", "off_topic") for s in ("pos", "neg", "unk")

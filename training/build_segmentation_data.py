@@ -2,7 +2,7 @@
 
     python training/build_segmentation_data.py --data-dir ../shared/data --out cache/segmentation
 
-A thin wrapper over `modclf.sources.pages.build_segmentation_data`.
+A thin wrapper over `modclf.training.sources.page_loaders.build_segmentation_data`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict
 from pathlib import Path
 
-from modclf.sources.pages import build_segmentation_data
+from modclf.training.sources.page_loaders import build_segmentation_data
 
 
 def statistics(data: dict) -> list[dict]:

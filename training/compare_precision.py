@@ -3,7 +3,7 @@
     python training/compare_precision.py [--model models/modclf-base] [--data_dir ../shared/data]
                                          [--against bf16|int8] [--seg-pages 150] [--out runs/precision.json]
 
-Every test-split example of modclf.sources.comments.build_scoring_data is scored in each precision
+Every test-split example of modclf.training.sources.comments.build_scoring_data is scored in each precision
 (comments against their article where they have one) and ROC-AUC is computed per label, overall
 and per source. A sample of segmentation dev pages is segmented in each precision: line F1 per
 label and the share of lines whose label changed. A reduced precision may be a default only if
@@ -21,10 +21,10 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from modclf import ModClf
-from modclf.metrics import line_prf
 from modclf.score import embed_articles, embed_comments, scores_from_embeddings
-from modclf.sources.comments import build_scoring_data
-from modclf.sources.pages import build_segmentation_data
+from modclf.training.metrics import line_prf
+from modclf.training.sources.comments import build_scoring_data
+from modclf.training.sources.page_loaders import build_segmentation_data
 
 TOLERANCE = 0.005  # the largest |AUC(reduced) - AUC(fp32)| that allows a reduced precision as a default
 

@@ -387,7 +387,7 @@ def eval_sets(data, label: str, names=None) -> list[EvalSet]:
 def model_scores(model, cache, examples, label: str) -> tuple[np.ndarray, np.ndarray]:
     """(raw logits, calibrated probabilities) of one label for examples whose states are cached."""
     from modclf.score import calibrate
-    from modclf.train_scoring import predict_logits
+    from modclf.training.scoring import predict_logits
 
     # Length-sorted batches: predict_logits pads each batch to its longest text.
     order = sorted(range(len(examples)), key=lambda i: len(examples[i].text))
@@ -404,7 +404,7 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
 
     With `report`, also PNG plots per set: ROC and precision-recall curves (model and baselines), the
     reliability diagram before and after calibration, and recall / FPR / precision per threshold."""
-    from modclf.train_scoring import expected_calibration_error
+    from modclf.training.scoring import expected_calibration_error
 
     rows = []
     for test in sets:
@@ -450,7 +450,7 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
 
 
 def _plot_set(report: Path, config, test, labels, logits, probs, baseline_scores) -> None:
-    from modclf import plots
+    from modclf.training import plots
 
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{test.label}_{test.name}")
     what = f"{config.name}@{config.version}, {test.label} on {test.name} (n={len(labels)}, {int(labels.sum())} positive)"
@@ -565,7 +565,7 @@ def contrast_kinds(model, cache, data, threshold: float) -> dict[str, dict]:
 def threshold_grid(model, cache, data, label: str) -> list[dict]:
     """Precision, recall and false-positive rate per threshold on all test sets of a label pooled
     (the model card's table for choosing thresholds)."""
-    from modclf.thresholds import GRID, threshold_table
+    from modclf.training.thresholds import GRID, threshold_table
 
     examples = [ex for s in eval_sets(data, label) if s.name in ("gab", "edos", "implicit_hate", "contrast",
                                                                     "semeval", "news_pairs") for ex in s.examples]
@@ -619,7 +619,7 @@ def remove_threshold_from_policy() -> tuple[float, str]:
 def scoring_config(model_dir: Path, overrides: list[str]):
     """TrainConfig the model was trained with (its folder's training_config.yaml), else defaults."""
     from modclf.config import load_config
-    from modclf.train import TrainConfig
+    from modclf.training.train import TrainConfig
 
     path = model_dir / "training_config.yaml"
     if not path.exists():
@@ -647,7 +647,7 @@ def evaluate(
     """Every number of the report as a JSON-ready dict (see the module docstring); with `report`,
     PNG plots of the in-distribution sets there. `released` (a model) is scored on the same
     in-distribution items; `policy` is checked on threats and ordinary comments (with `holdout`)."""
-    from modclf.train_scoring import StateCache, reset_scoring, train_scoring
+    from modclf.training.scoring import StateCache, reset_scoring, train_scoring
 
     started = time.time()
     max_tokens = max_tokens or model.config.max_comment_tokens
@@ -886,7 +886,7 @@ def json_safe(value):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from modclf.quality import add_floors_arguments
+    from modclf.training.quality import add_floors_arguments
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -942,7 +942,7 @@ def main(argv: list[str] | None = None) -> int:
     from modclf.errors import ModClfError
     from modclf.model import load_model
     from modclf.policy import Policy
-    from modclf.sources.comments import build_scoring_data, load_holdout
+    from modclf.training.sources.comments import build_scoring_data, load_holdout
 
     try:
         model, tokenizer = load_model(args.model)
@@ -996,8 +996,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(json_safe(result), indent=2, allow_nan=False) + "\n")
     if args.no_floors or args.limit:
         return 0  # --limit numbers are smoke-run numbers: floors do not apply to them
-    from modclf.quality import report_gate, scoring_metrics
-    from modclf.sources import resolve_data_dir
+    from modclf.training.quality import report_gate, scoring_metrics
+    from modclf.training.sources import resolve_data_dir
 
     return report_gate("scoring", scoring_metrics(result), resolve_data_dir(args.data_dir), args.floors)
 

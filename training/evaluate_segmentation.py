@@ -24,10 +24,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from modclf import ModClf
-from modclf.metrics import comment_split_accuracy, line_prf, page_texts, token_f1
-from modclf.quality import add_floors_arguments, report_gate, segmentation_metrics
-from modclf.sources import resolve_data_dir
-from modclf.sources.pages import build_segmentation_data
+from modclf.training.metrics import comment_split_accuracy, line_prf, page_texts, token_f1
+from modclf.training.quality import add_floors_arguments, report_gate, segmentation_metrics
+from modclf.training.sources import resolve_data_dir
+from modclf.training.sources.page_loaders import build_segmentation_data
 
 
 def trafilatura_texts(html: str) -> tuple[str, str]:
@@ -145,7 +145,7 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
     if args.report:
-        from modclf import plots
+        from modclf.training import plots
 
         confusion = result["confusion"]
         path = plots.confusion(args.report / "segmentation_confusion.png",

@@ -43,10 +43,10 @@ import numpy as np
 import torch
 
 from modclf import ModClf
-from modclf.metrics import comment_groups, page_texts, token_f1
-from modclf.quality import data_fingerprint, load_floors
 from modclf.segment import LABELS
-from modclf.sources import resolve_data_dir
+from modclf.training.metrics import comment_groups, page_texts, token_f1
+from modclf.training.quality import data_fingerprint, load_floors
+from modclf.training.sources import resolve_data_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare_precision import TOLERANCE, score_examples  # noqa: E402
@@ -283,8 +283,8 @@ def decide(rows: dict[str, dict], floors, improves: list[str], floors_bind: bool
 def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> dict:
     """The candidate at each reduced precision this CPU runs natively, against its own fp32 numbers."""
     from modclf.encode import native_bf16
-    from modclf.metrics import line_prf
     from modclf.model import int8_available
+    from modclf.training.metrics import line_prf
 
     reduced = (["int8"] if int8_available() else []) + (["bf16"] if native_bf16() else [])
     out = {}
@@ -321,7 +321,7 @@ def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> 
 def threshold_grids(scores: list, test) -> dict[str, list[dict]]:
     """Precision, recall and false-positive rate per threshold of each label, on its test sets pooled
     (contrast and holdout items included), for the model card."""
-    from modclf.thresholds import GRID, threshold_table
+    from modclf.training.thresholds import GRID, threshold_table
 
     grids = {}
     for column, label in enumerate(("incitement", "off_topic")):
@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="where the release goes (default: --released, replaced)")
     parser.add_argument("--improves", nargs="+", required=True,
                         help="metrics this release is for: each must be better beyond the noise (e.g. line_f1/body)")
-    parser.add_argument("--sources", nargs="+", required=True, help="training sources (names in modclf.card.SOURCES)")
+    parser.add_argument("--sources", nargs="+", required=True, help="training sources (names in modclf.training.card.SOURCES)")
     parser.add_argument("--bump", choices=["major", "minor", "patch"], default="minor", help="version part to bump")
     parser.add_argument("--notes", type=Path, default=None, help="a Markdown file of release notes to add")
     parser.add_argument("--scoring-eval", type=Path, default=None,
@@ -382,8 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     from modclf.policy import Policy
-    from modclf.sources.comments import build_scoring_data, load_holdout
-    from modclf.sources.pages import build_segmentation_data
+    from modclf.training.sources.comments import build_scoring_data, load_holdout
+    from modclf.training.sources.page_loaders import build_segmentation_data
 
     started = time.time()
     data_dir = resolve_data_dir(args.data_dir)
@@ -487,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         "precision": precision,
         "threshold_grid": threshold_grids(scores["candidate"], test),
     }
-    from modclf.card import write_model_card
+    from modclf.training.card import write_model_card
 
     notes = args.notes.read_text() if args.notes else ""
     write_model_card(staging, args.sources, metrics, notes)

@@ -9,7 +9,7 @@ import argparse
 import logging
 
 from modclf.config import load_config
-from modclf.train import TrainConfig, train
+from modclf.training.train import TrainConfig, train
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ def serve(config: ServeConfig) -> None:
     import torch
 
     from modclf.api import ModClf
-    from modclf.engine import physical_cores
+    from modclf.batch.engine import physical_cores
     from modclf.policy import Policy
 
     torch.set_num_threads(config.threads or physical_cores())

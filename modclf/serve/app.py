@@ -18,7 +18,7 @@ from pydantic import AliasChoices, BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modclf import __version__
-from modclf.batch import _comment_problem
+from modclf.batch.jobs import _comment_problem
 from modclf.errors import InputError
 from modclf.policy import Policy
 from modclf.serve import coral, perspective

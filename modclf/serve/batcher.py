@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from modclf.batch import ArticleEmbeddingCache, _text_key
-from modclf.engine import release_freed_memory
+from modclf.batch.engine import release_freed_memory
+from modclf.batch.jobs import ArticleEmbeddingCache, _text_key
 from modclf.score import Score, score_comments, sentence_spans
 
 logger = logging.getLogger(__name__)

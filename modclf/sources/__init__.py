@@ -1,15 +1,10 @@
-"""Loaders that turn the built-in training sources (../shared/data) into labelled examples.
-
-They live in the package, not in training/, because `modclf train` retrains on them too.
+"""Moved to modclf.training.sources. Kept only so that the documented `from modclf.sources.labels
+import load_label_files` (docs/label_files.md up to 0.3.0) keeps working; new code imports
+modclf.training.sources.labels.
 """
 
-import os
-from pathlib import Path
+import sys
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+from modclf.training.sources import labels
 
-
-def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """The data directory: the argument, else $MODCLF_DATA_DIR, else ../shared/data beside the checkout."""
-    chosen = data_dir or os.environ.get("MODCLF_DATA_DIR") or DEFAULT_DATA_DIR
-    return Path(chosen).resolve()
+sys.modules[__name__ + ".labels"] = labels  # the same module object, not a copy

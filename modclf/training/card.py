@@ -116,7 +116,7 @@ def _gate_sections(metrics: dict) -> str:
             "hand-written threats in phrasings no training template produced).",
             "", _side_by_side(rows, policy, released)]
     for label, grid in (metrics.get("threshold_grid") or {}).items():
-        from modclf.thresholds import format_table
+        from modclf.training.thresholds import format_table
 
         out += ["", f"### Choosing thresholds: {label}",
                 f"Precision, recall and false-positive rate of `{label} >= threshold` on this label's test sets "

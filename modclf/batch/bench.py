@@ -38,7 +38,7 @@ from modclf.pages import read_page
 
 logger = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MEAN_TOKENS = 60  # target mean comment length in tokens
 MAX_TOKENS = 512  # the long tail is clipped here
 LENGTH_SIGMA = 0.9  # log-normal spread: ~2% of comments above 256 tokens, ~0.2% at 512
@@ -312,9 +312,9 @@ def run_bench(
 ) -> BenchResult:
     """Measure (a) matmul throughput and bound, (b) the naive baseline, (c) the engine; see the module doc."""
     from modclf.api import ModClf
-    from modclf.batch import score_file
+    from modclf.batch.engine import RunOptions
+    from modclf.batch.jobs import score_file
     from modclf.encode import tokenize
-    from modclf.engine import RunOptions
     from modclf.errors import ConfigError
     from modclf.policy import Policy
 

@@ -24,7 +24,7 @@ punctuation). A duplicated text becomes one example: its label is the maximum of
 split, else dev, else train, so no text appears in two splits.
 
 Example:
-    >>> from modclf.sources.comments import build_scoring_data
+    >>> from modclf.training.sources.comments import build_scoring_data
     >>> data = build_scoring_data()  # doctest: +SKIP
     >>> [e for e in data if e.split == "test" and e.source == "semeval"][:1]  # doctest: +SKIP
 """
@@ -44,13 +44,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from modclf.sources import resolve_data_dir
+from modclf.training.sources import resolve_data_dir
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
 
 SPLITS = ("train", "dev", "test")
-DEFAULT_CONTRAST_DIR = Path(__file__).resolve().parents[2] / "data" / "contrast"
+DEFAULT_CONTRAST_DIR = Path(__file__).resolve().parents[3] / "data" / "contrast"
 DEV_FRACTION = 0.1  # share of a source's train groups carved out as dev
 TEST_FRACTION = 0.1  # share of groups sent to test where a source has no test split of its own
 EDOS_POSITIVE = "1. threats, plans to harm and incitement"
@@ -670,7 +670,7 @@ def ordinary_negatives(examples: list[ScoringExample]) -> list[ScoringExample]:
     return sentences
 
 
-DEFAULT_HOLDOUT = Path(__file__).resolve().parents[2] / "data" / "holdout" / "threats.jsonl"
+DEFAULT_HOLDOUT = Path(__file__).resolve().parents[3] / "data" / "holdout" / "threats.jsonl"
 
 
 def load_holdout(path: str | os.PathLike | None = None) -> list[ScoringExample]:

@@ -17,7 +17,7 @@ import yaml
 
 from modclf.errors import ConfigError
 
-DEFAULT_FLOORS = Path(__file__).resolve().parents[1] / "configs" / "quality_floors.yaml"
+DEFAULT_FLOORS = Path(__file__).resolve().parents[2] / "configs" / "quality_floors.yaml"
 # The data folders the evaluations read: a change to any file in them changes the fingerprint.
 DATA_FOLDERS = ("pages", "incitement", "offtopic")
 SECTIONS = ("segmentation", "scoring", "gate_segmentation", "gate_scoring")
@@ -26,7 +26,7 @@ SECTIONS = ("segmentation", "scoring", "gate_segmentation", "gate_scoring")
 def data_fingerprint(data_dir: str | os.PathLike) -> str:
     """A short hash of every file (name and bytes) under the data folders the evaluations read, and
     of the page labelling's version: the pages' gold labels come from aligning those files."""
-    from modclf.sources.pages import LABELS_VERSION
+    from modclf.training.sources.page_loaders import LABELS_VERSION
 
     root = Path(data_dir)
     digest = hashlib.sha256(f"labels {LABELS_VERSION}".encode())
@@ -236,8 +236,8 @@ def _every_kth(items: list, n: int) -> list:
 
 def measure_gate_segmentation(clf, data_dir=None) -> dict[str, float]:
     """Line F1 per label and exact comment recall of `clf` on the gate's fixed sample of dev pages."""
-    from modclf.metrics import comment_split_accuracy, line_prf
-    from modclf.sources.pages import build_segmentation_data
+    from modclf.training.metrics import comment_split_accuracy, line_prf
+    from modclf.training.sources.page_loaders import build_segmentation_data
 
     dev = build_segmentation_data(data_dir, n_synthetic_train=0, n_synthetic_dev=GATE_SYNTHETIC_PAGES)["dev"]
     real = _every_kth(sorted((p for p in dev if p.source != "synthetic"), key=lambda p: p.id), GATE_REAL_PAGES)
@@ -267,7 +267,7 @@ def measure_gate_scoring(clf, data_dir=None, seed: int = 0, policy=None) -> dict
     import random
     from collections import defaultdict
 
-    from modclf.sources.comments import build_scoring_data
+    from modclf.training.sources.comments import build_scoring_data
 
     test = [ex for ex in build_scoring_data(data_dir) if ex.split == "test"]
     out: dict[str, float] = {}
@@ -289,7 +289,7 @@ def measure_gate_scoring(clf, data_dir=None, seed: int = 0, policy=None) -> dict
 
     # Calibration: a uniform sample keeps the sources' base rate, which the calibration is fitted to.
     from modclf.score import unclamped_incitement
-    from modclf.train_scoring import expected_calibration_error
+    from modclf.training.scoring import expected_calibration_error
 
     pooled = [ex for ex in incitement if ex.source != "contrast"]
     uniform = random.Random(f"{seed}-calibration").sample(pooled, min(GATE_CALIBRATION, len(pooled)))
@@ -299,7 +299,7 @@ def measure_gate_scoring(clf, data_dir=None, seed: int = 0, policy=None) -> dict
 
     # The default policy: review / remove rates on ordinary comments and on unmistakable threats.
     from modclf.policy import Policy
-    from modclf.sources.comments import load_holdout
+    from modclf.training.sources.comments import load_holdout
 
     thresholds = (policy or Policy.load()).thresholds["incitement"]
     review = thresholds.review if thresholds.review is not None else thresholds.remove

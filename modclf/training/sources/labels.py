@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from modclf.errors import LabelFileError
-from modclf.sources.comments import ScoringExample
+from modclf.training.sources.comments import ScoringExample
 
 LABEL_COLUMNS = ("incitement", "off_topic")
 COLUMNS = ("text", "article", *LABEL_COLUMNS, "group", "id")

@@ -26,10 +26,10 @@ from modclf.config import ConfigError, to_yaml
 from modclf.decode import BODY, BOILERPLATE, COMMENT_BEGIN, COMMENT_INSIDE, viterbi
 from modclf.encode import autocast_context, embed_texts, pad_batch, resolve_precision, tokenize
 from modclf.features import FEATURE_DIM, page_features
-from modclf.metrics import comment_split_accuracy, line_prf
 from modclf.model import SEGMENTATION_HEADS, ModClfModel, ModelConfig, build_model, load_model, save_model
 from modclf.pages import PageInput
 from modclf.segment import tags_to_page
+from modclf.training.metrics import comment_split_accuracy, line_prf
 
 logger = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ def finetune_top(model, tokenizer, sampler: PageSampler, config: TrainConfig, rn
     are computed once; a step then runs one layer instead of six, and batches of windows fit the
     time budget. Returns steps taken.
     """
-    from modclf.train_scoring import StateCache, text_key
+    from modclf.training.scoring import StateCache, text_key
 
     if config.finetune_minutes <= 0 or config.finetune_max_steps <= 0:
         return 0
@@ -470,11 +470,11 @@ def scoring_examples(config: TrainConfig) -> tuple[list, list]:
     """(train, dev) scoring examples: built-in sources and user label files, minus excluded sources."""
     examples = []
     if config.builtin_scoring_sources:
-        from modclf.sources.comments import build_scoring_data
+        from modclf.training.sources.comments import build_scoring_data
 
         examples = build_scoring_data(config.data_dir, seed=config.seed)
     if config.label_files:
-        from modclf.sources.labels import load_label_files
+        from modclf.training.sources.labels import load_label_files
 
         user = load_label_files(config.label_files)
         for ex in user:
@@ -517,7 +517,7 @@ def train(config: TrainConfig, pages: dict | None = None, scoring: tuple[list, l
     else:
         save("best")
     if "scoring" in config.tasks:
-        from modclf.train_scoring import reset_scoring, train_scoring
+        from modclf.training.scoring import reset_scoring, train_scoring
 
         model.load_state_dict(load_model(output / "best")[0].state_dict())
         train_set, dev_set = scoring if scoring is not None else scoring_examples(config)
@@ -536,7 +536,7 @@ def train(config: TrainConfig, pages: dict | None = None, scoring: tuple[list, l
 def train_segmentation(model, tokenizer, config: TrainConfig, rng, pages, history: list, save) -> None:
     """Both segmentation stages; keeps the best checkpoint (by dev score) in best/."""
     if pages is None:
-        from modclf.sources.pages import build_segmentation_data
+        from modclf.training.sources.page_loaders import build_segmentation_data
 
         pages = build_segmentation_data(
             config.data_dir, seed=config.seed, n_synthetic_train=config.n_synthetic_train, n_synthetic_dev=config.n_synthetic_dev

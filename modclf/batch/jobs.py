@@ -1,7 +1,7 @@
 """Batch runs over files: segment pages or score comments of a dump, fast, streaming and resumable.
 
 The CLI is a thin layer over `segment_file` and `score_file`; a Python user calls them the same way.
-Both run on the engine in modclf.engine (windows read ahead in a background thread, outputs in
+Both run on the engine in modclf.batch.engine (windows read ahead in a background thread, outputs in
 input order, a progress sidecar for --resume); this module holds what a record becomes:
 
 - scoring: a window of ~4096 comments is checked and tokenised by the reader thread; the model
@@ -28,10 +28,10 @@ from typing import IO
 
 import torch
 
-from modclf import engine
-from modclf.dumps import NUMBER_UNITS, Record, input_kind, iter_records, text_bytes
+from modclf.batch import engine
+from modclf.batch.dumps import NUMBER_UNITS, Record, input_kind, iter_records, text_bytes
+from modclf.batch.engine import Item, RunOptions, Window, WindowResult
 from modclf.encode import embed_token_rows, tokenize
-from modclf.engine import Item, RunOptions, Window, WindowResult
 from modclf.errors import InputError
 from modclf.pages import FORMATS, decode_bytes, read_page
 from modclf.policy import Policy
@@ -255,7 +255,7 @@ def segment_file(
 
     Args:
         clf: a ModClf.
-        input_path: see modclf.dumps.iter_records; dump records need `id` and `page`.
+        input_path: see modclf.batch.dumps.iter_records; dump records need `id` and `page`.
         output: a .jsonl / .jsonl.gz / .csv / .parquet path, or an open text stream (sys.stdout).
         rejects: where rejected records go as JSON Lines {id, number, reason}; None: only logged.
         fmt: "auto", "text" or "html" for every page.
@@ -385,7 +385,7 @@ class ArticleIndex:
             for record in iter_records(self.path, columns=["article", "page", "format"]):
                 yield str(record.id), record, None
             return
-        from modclf.dumps import _jsonl_record
+        from modclf.batch.dumps import _jsonl_record
 
         with open(self.path, "rb") as f:
             offset = 0
@@ -404,7 +404,7 @@ class ArticleIndex:
     def _record(self, key: str) -> Record:
         if key in self._records:
             return self._records[key]
-        from modclf.dumps import _jsonl_record
+        from modclf.batch.dumps import _jsonl_record
 
         with open(self.path, "rb") as f:
             f.seek(self._offsets[key])
@@ -816,7 +816,7 @@ def score_file(
         articles: a dump of records with `id` and `article` (text) or `page` (its body is used).
         policy: the moderation policy (default: Policy.load(), configs/policy.yaml).
         chunk_comments: the window size (overrides options.window; kept for older callers).
-        options: engine options: window, resume, workers, progress (see modclf.engine.RunOptions).
+        options: engine options: window, resume, workers, progress (see modclf.batch.engine.RunOptions).
         batch_tokens: padded tokens per forward batch.
         spans: also score each sentence of every comment: `spans` [{begin, end, incitement}] in
             character offsets, so a moderator sees which sentence drove the score.

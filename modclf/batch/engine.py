@@ -13,7 +13,7 @@ at a window boundary leaves a valid file), ``.csv`` (nested values as JSON text)
 ``.parquet`` (one row group per window). A Parquet file is only readable once closed, so a Parquet
 run cannot be resumed: the engine refuses with a message (write ``.jsonl`` and convert instead).
 
-The job (see modclf.batch) decides what a record becomes: ``prepare`` runs in the reader thread
+The job (see modclf.batch.jobs) decides what a record becomes: ``prepare`` runs in the reader thread
 (validation, decoding, tokenising; no model), ``process`` in the model thread (or in a worker
 process with ``workers > 1``, each worker with its own model, windows handed out in turn and
 written back in input order).
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from modclf.dumps import _json_line
+from modclf.batch.dumps import _json_line
 from modclf.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -236,7 +236,7 @@ def _parquet_row(row: dict, columns: list[str]) -> dict:
 
 def progress_path(output: str | os.PathLike) -> Path:
     """out.jsonl -> out.progress.json, named like its rejects file (out.rejects.jsonl)."""
-    from modclf.dumps import sidecar_path
+    from modclf.batch.dumps import sidecar_path
 
     return sidecar_path(output, PROGRESS_SUFFIX)
 
