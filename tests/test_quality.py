@@ -111,21 +111,27 @@ def test_evaluation_results_flatten_to_the_floor_names():
         "token_f1/modclf content-only": 0.88,
     }
     scoring = {
-        "in_distribution": [{"label": "incitement", "set": "gab", "model": {"roc_auc": 0.91}}],
+        "in_distribution": [{"label": "incitement", "set": "gab", "model": {"roc_auc": 0.91, "ece_calibrated": 0.01}}],
         "leave_one_source_out": [{"label": "off_topic", "set": "semeval", "model": {"roc_auc": 0.72}}],
         "false_positives": {"test": {"fpr": 0.004}},
+        "policy": {"candidate": {"ordinary/news": {"review_or_remove": 0.02, "remove": 0.004},
+                                 "threats/holdout": {"review_or_remove": 0.9, "remove": None}}},
     }
     assert scoring_metrics(scoring) == {
         "test/incitement/gab/roc_auc": 0.91,
+        "test/incitement/gab/ece": 0.01,
         "loso/off_topic/semeval/roc_auc": 0.72,
         "remove_fpr/ordinary_news_comments": 0.004,
+        "policy/review_fpr": 0.02,
+        "policy/remove_fpr": 0.004,
+        "policy/holdout_review_or_remove_recall": 0.9,
     }
 
 
 def test_the_repository_floors_name_only_metrics_the_evaluations_produce():
     floors = load_floors(DEFAULT_FLOORS)
     assert set(floors.sections) == {"segmentation", "scoring", "gate_segmentation", "gate_scoring"}
-    known_prefixes = ("line_f1/", "comment_split/", "token_f1/", "test/", "loso/", "remove_fpr/",
+    known_prefixes = ("line_f1/", "comment_split/", "token_f1/", "test/", "loso/", "remove_fpr/", "policy/",
                       "incitement/", "off_topic/", "pages_compared_share")
     for bounds in floors.sections.values():
         for name in [*bounds.at_least, *bounds.at_most]:
