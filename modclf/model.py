@@ -33,8 +33,9 @@ logger = logging.getLogger(__name__)
 MODEL_CONFIG_FILE = "modclf_config.json"
 OFF_TOPIC_SIMILARITY_FEATURES = 2  # cosine to the article, and that cosine minus the background
 # "interaction" head inputs: cosine, cosine minus background, IDF-weighted word overlap with the
-# article, log length, a link in the comment, the comment addressing someone ("@", "you").
-OFF_TOPIC_INTERACTION_FEATURES = 6
+# article, a link in the comment, the comment addressing someone ("@", "you"). Not the length: it
+# predicts off-topic in opposite directions on forum answers and news comments (docs/scoring.md).
+OFF_TOPIC_INTERACTION_FEATURES = 5
 LEXICAL_BUCKETS = 4096  # hashed bag of a text's content tokens (IDF-weighted) for the word-overlap cosine
 LEXICAL_IDF_FLOOR = 2.0  # tokens with a lower IDF (the, and, is ...) carry no weight in the overlap
 _LEXICAL_HASH = 2654435761  # Knuth's multiplicative hash spreads token ids over the buckets
@@ -70,7 +71,7 @@ class ModelConfig:
     # that the sentence-level top layer smooths away. Empty (0.1.0 and 0.2.0 models) = top only.
     segment_extra_depths: tuple[int, ...] = ()
     # Off-topic head input. "interaction": the "similarity" features plus IDF-weighted word overlap
-    # with the article and comment features (length, links, addressing); "similarity": the
+    # with the article and comment features (links, addressing); "similarity": the
     # comment's cosine to its article relative to its cosine to a bank of typical articles;
     # "pair": the concatenated embeddings of 0.1.0 models (overfits each source).
     off_topic_features: str = "similarity"
@@ -350,7 +351,7 @@ class ModClfModel(nn.Module):
             if config.off_topic_features == "interaction":
                 # A scoring embedding is [pooled states | hashed IDF-weighted token bag | 3 comment features].
                 self.register_buffer("lexical_weight", torch.zeros(encoder.config.vocab_size))
-                self.score_embedding_dim = hidden + LEXICAL_BUCKETS + 3
+                self.score_embedding_dim = hidden + LEXICAL_BUCKETS + 2
         elif config.off_topic_features == "pair":
             self.off_topic_head = nn.Sequential(
                 nn.Linear(4 * hidden + 1, config.head_hidden),
@@ -445,14 +446,14 @@ class ModClfModel(nn.Module):
         return self.score_embed_from_states(self.shared_states(input_ids, attention_mask), attention_mask, input_ids)
 
     def token_features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """(n, LEXICAL_BUCKETS + 3): a hashed bag of the text's tokens weighted by IDF above a floor
-        (word overlap with an article, cheap and robust across platforms), log token count, and
+        """(n, LEXICAL_BUCKETS + 2): a hashed bag of the text's tokens weighted by IDF above a floor
+        (word overlap with an article, cheap and robust across platforms), and
         whether the text holds a link and addresses someone (the cue tokens of off_topic_cues)."""
         ids = input_ids.long()
         weights = self.lexical_weight[ids].float() * attention_mask.float()
         bag = torch.zeros(len(ids), LEXICAL_BUCKETS, dtype=torch.float32)
         bag.scatter_add_(1, (ids * _LEXICAL_HASH) % LEXICAL_BUCKETS, weights)
-        extras = [torch.log1p(attention_mask.float().sum(1))]
+        extras = []
         for cue in ("link", "address"):
             cue_ids = torch.tensor(self.config.off_topic_cues.get(cue, []), dtype=ids.dtype)
             hit = torch.isin(ids, cue_ids) & attention_mask.bool() if len(cue_ids) else torch.zeros_like(ids, dtype=torch.bool)

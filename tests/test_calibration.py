@@ -80,12 +80,11 @@ def test_interaction_features_see_word_overlap_links_and_addressing(tiny_encoder
     texts = ["harbour bridge", "see www.example.com", "@anna you", "harbour"]
     encoded = tokenizer(texts, padding=True, return_tensors="pt")
     features = model.token_features(encoded["input_ids"], encoded["attention_mask"])
-    bag, extras = features[:, :-3], features[:, -3:]
+    bag, extras = features[:, :-2], features[:, -2:]
     overlap = torch.nn.functional.cosine_similarity(bag[0:1], bag[3:4]).item()
     assert overlap > 0.3 and torch.nn.functional.cosine_similarity(bag[0:1], bag[1:2]).item() < overlap
-    assert extras[:, 1].tolist() == [0.0, 1.0, 0.0, 0.0]  # a link
-    assert extras[:, 2].tolist() == [0.0, 0.0, 1.0, 0.0]  # addressing someone
-    assert extras[0, 0] > extras[3, 0]  # log length
+    assert extras[:, 0].tolist() == [0.0, 1.0, 0.0, 0.0]  # a link
+    assert extras[:, 1].tolist() == [0.0, 0.0, 1.0, 0.0]  # addressing someone
 
 
 def test_state_cache_reads_back_what_it_wrote_and_not_for_other_layers(tiny_clf, tmp_path):

@@ -178,7 +178,7 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
         segmentation_top += f", its line embeddings joined by the pooled states after layer(s) {depths}"
     off_topic_head = {
         "interaction": "an off-topic head on the comment-article cosine, its excess over a bank of typical articles, "
-        "IDF-weighted word overlap with the article and the comment's length, links and addressing",
+        "IDF-weighted word overlap with the article and whether the comment holds a link or addresses someone",
         "similarity": "an off-topic head on the comment-article cosine and its excess over a bank of typical articles",
     }.get(config.get("off_topic_features"), "an off-topic head on the concatenated comment and article embeddings")
     base = config.get("base")
