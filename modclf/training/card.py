@@ -44,10 +44,16 @@ LIMITATIONS = """\
 - Dev numbers on real pages use silver labels (our aligner against each page's gold text), and the
   synthetic pages are built from dev material of the same sources: a dev gain is a hypothesis until
   held-out data agrees (0.2.0-era dev gains in comment line F1 did not transfer).
-- Incitement scores are calibrated on splits whose base rate is 1-2%: probabilities are low even for
-  clear threats, and the default policy's `remove` threshold rarely fires (see the policy table).
-  Pick thresholds from precision/recall tables on your own data, not from round numbers.
-- Off-topic is no better than the raw encoder's cosine on news comments from platforms it never saw.
+- Incitement scores are calibrated on splits whose base rate is about 1.5%: they are the chance that
+  a comment like this one incites among comments like the training sources', so a clear threat often
+  scores 0.1-0.5, and the default policy's thresholds are low (read off the false-positive table of
+  ordinary dev comments, see configs/policy.yaml). Pick thresholds from the precision / recall
+  tables below and on your own labelled comments (`modclf thresholds`), not from round numbers.
+- The contrast set that teaches "quoting, reporting, negating or condemning a threat is not
+  incitement" is our own template text; its test families share framings with the training ones, so
+  its numbers flatter unseen phrasings. The hand-written holdout threats (data/holdout/) are the
+  better guide.
+- Off-topic is close to the raw encoder's cosine, not well above it, on platforms it never saw.
 - Some training sources are non-commercial or copyleft (see the table): check them before commercial use."""
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from modclf.errors import InputError
 
-GRID = tuple(round(0.05 * i, 2) for i in range(1, 20)) + (0.97, 0.99)
+# Fine at the low end: calibrated on a 1.5% base rate, incitement probabilities of clear threats are often 0.1-0.5.
+GRID = (0.01, 0.02, 0.03) + tuple(round(0.05 * i, 2) for i in range(1, 20)) + (0.97, 0.99)
 
 
 def rates_at(scores: list[float], labels: list[bool], threshold: float) -> dict:
