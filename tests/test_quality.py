@@ -121,7 +121,6 @@ def test_evaluation_results_flatten_to_the_floor_names():
         "test/incitement/gab/roc_auc": 0.91,
         "test/incitement/gab/ece": 0.01,
         "loso/off_topic/semeval/roc_auc": 0.72,
-        "remove_fpr/ordinary_news_comments": 0.004,
         "policy/review_fpr": 0.02,
         "policy/remove_fpr": 0.004,
         "policy/holdout_review_or_remove_recall": 0.9,

@@ -660,9 +660,12 @@ def evaluate(
     cache.add_articles([ex.article for ex in needed if ex.article])
     other = None
     if released is not None:
-        # Both models read the same frozen shared layers, so the released one reuses the cached states.
-        other_cache = copy.copy(cache)
+        other_cache = copy.copy(cache)  # the same shared layers (checked): the cached states serve both
         other_cache.model = released
+        if other_cache._fingerprint() != cache._fingerprint():
+            other_cache = StateCache(released, tokenizer, max_tokens, getattr(config, "cache_dir", None))
+            other_cache.add_texts([ex.text for ex in needed] + [ex.text for ex in holdout])
+            other_cache.add_articles([ex.article for ex in needed if ex.article])
         other = argparse.Namespace(model=released, cache=other_cache)
     shared = {"profanity": ProfanityBaseline(), "minilm": MiniLMCosineBaseline()}
     train_all = [ex for ex in data if ex.split == "train"]

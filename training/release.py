@@ -192,7 +192,6 @@ def scoring_values(scores: list, test, weights: dict, policy) -> dict[str, np.nd
         probs = np.array([scores[i][0] for i in index], dtype=float)
         hits = probs >= limit if limit is not None else np.zeros(len(probs), bool)
         out[name] = (weights[group] @ hits) / weights[group].sum(1)
-    out["remove_fpr/ordinary_news_comments"] = out["policy/remove_fpr"]
     return out
 
 
@@ -254,7 +253,7 @@ def decide(rows: dict[str, dict], floors, improves: list[str], floors_bind: bool
     for section in ("segmentation", "scoring"):
         bounds = floors.sections.get(section)
         if bounds:
-            ceilings |= {name for name in bounds.at_most if name.endswith(("_fpr", "/ece"))}
+            ceilings |= set(bounds.at_most)
     for name, row in rows.items():
         if not (name in guarded or name.startswith("policy/") or name.endswith("/ece")) or row["delta_ci"] is None:
             continue

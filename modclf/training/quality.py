@@ -122,9 +122,6 @@ def scoring_metrics(result: dict) -> dict[str, float]:
         for row in result.get(section) or []:
             if prefix == "test" and row["model"].get("ece_calibrated") is not None:
                 out[f"test/{row['label']}/{row['set']}/ece"] = row["model"]["ece_calibrated"]
-    fpr = (result.get("false_positives") or {}).get("test") or {}
-    if fpr.get("fpr") is not None:
-        out["remove_fpr/ordinary_news_comments"] = fpr["fpr"]
     # The default policy, under the names the release gate gives the same measures.
     policy = (result.get("policy") or {}).get("candidate") or {}
     for name, (group, decision) in POLICY_METRICS.items():
@@ -214,6 +211,14 @@ GATE_NEGATIVES = 1500  # incitement negatives sampled from the test splits (all 
 GATE_PAIRS = 600  # off-topic pairs per source sampled from the test splits
 GATE_CALIBRATION = 2000  # incitement test items drawn uniformly (the true base rate) for the calibration error
 GATE_ORDINARY = 500  # ordinary news comments and forum answers each, for the policy's false-positive rates
+# The gate's policy measures under the names release.py and POLICY_METRICS give them.
+GATE_POLICY_NAMES = {
+    ("news", "review"): "policy/review_fpr", ("news", "remove"): "policy/remove_fpr",
+    ("forum", "review"): "policy/forum_review_fpr", ("forum", "remove"): "policy/forum_remove_fpr",
+    ("threats", "review"): "policy/threats_review_or_remove_recall", ("threats", "remove"): "policy/threats_remove_recall",
+    ("holdout_threats", "review"): "policy/holdout_review_or_remove_recall",
+    ("holdout_threats", "remove"): "policy/holdout_remove_recall",
+}
 
 
 def roc_auc(scores, labels) -> float:
@@ -303,7 +308,6 @@ def measure_gate_scoring(clf, data_dir=None, seed: int = 0, policy=None) -> dict
 
     thresholds = (policy or Policy.load()).thresholds["incitement"]
     review = thresholds.review if thresholds.review is not None else thresholds.remove
-    seen: set[str] = set()
     groups = {
         "news": [ex for ex in test if ex.source == "news_pairs" and ex.meta.get("pair") == "own"],
         "forum": [ex for ex in test if ex.source == "semeval"],
@@ -311,16 +315,14 @@ def measure_gate_scoring(clf, data_dir=None, seed: int = 0, policy=None) -> dict
         "holdout_threats": [ex for ex in load_holdout() if ex.incitement >= 0.5],
     }
     for name, items in groups.items():
-        items = [ex for ex in items if not (ex.text in seen or seen.add(ex.text))]
+        items = list({ex.text: ex for ex in items}.values())  # each text once
         if name in ("news", "forum"):
             items = random.Random(f"{seed}-{name}").sample(items, min(GATE_ORDINARY, len(items)))
         if not items:
             continue
         probs = [s.incitement for s in clf.score([ex.text for ex in items])]
         for decision, limit in (("review", review), ("remove", thresholds.remove)):
-            share = sum(p >= limit for p in probs) / len(probs) if limit is not None else 0.0
-            key = f"policy/{name}_{decision}_fpr" if name in ("news", "forum") else f"policy/{name}_{decision}_recall"
-            out[key] = share
+            out[GATE_POLICY_NAMES[(name, decision)]] = sum(p >= limit for p in probs) / len(probs) if limit is not None else 0.0
 
     # Off-topic: a fixed sample of pairs per source, each article encoded once for its comments.
     for source in sorted({ex.source for ex in test if ex.off_topic is not None and ex.article}):

@@ -14,6 +14,7 @@ import logging
 import math
 import random
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -102,11 +103,17 @@ class StateCache:
 
         shards = sorted(self.folder.glob("shard-*.safetensors")) if self.folder.is_dir() else []
         for shard in shards:
-            with safe_open(str(shard), framework="pt") as f:
-                self.article_rows.update(json.loads(f.metadata().get("article_rows", "{}")))
-                for name in f.keys():
-                    kind, key = name.split("/", 1)
-                    (self.states if kind == "states" else self.ids)[key] = f.get_tensor(name)
+            try:
+                with safe_open(str(shard), framework="pt") as f:
+                    rows = json.loads(f.metadata().get("article_rows", "{}"))
+                    tensors = {name: f.get_tensor(name) for name in f.keys()}
+            except (OSError, ValueError, RuntimeError) as exc:  # a damaged shard is encoded again, not fatal
+                logger.warning("skipping unreadable state cache shard %s (%s)", shard, exc)
+                continue
+            self.article_rows.update(rows)
+            for name, tensor in tensors.items():
+                kind, key = name.split("/", 1)
+                (self.states if kind == "states" else self.ids)[key] = tensor
         if shards:
             logger.info("read cached shared states of %d texts from %s", len(self.states), self.folder)
 
@@ -117,10 +124,10 @@ class StateCache:
 
         self.folder.mkdir(parents=True, exist_ok=True)
         tensors = {f"{kind}/{k}": store[k].contiguous() for k in keys for kind, store in (("states", self.states), ("ids", self.ids))}
-        n = len(list(self.folder.glob("shard-*.safetensors")))
-        partial = self.folder / f".shard-{n:04d}.tmp"
+        name = f"shard-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"  # unique across concurrent runs
+        partial = self.folder / f".{name}.tmp"
         save_file(tensors, str(partial), metadata={"article_rows": json.dumps(article_rows or {})})
-        partial.rename(self.folder / f"shard-{n:04d}.safetensors")  # a killed run leaves no half shard
+        partial.rename(self.folder / f"{name}.safetensors")  # a killed run leaves no half shard
 
     def _encode_rows(self, keys: list[str], rows: list[list[int]]) -> None:
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
@@ -382,7 +389,8 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
         model.set_lexical_weights(tokenizer, list(dict.fromkeys([ex.text for ex in train] + [ex.article for ex in train if ex.article])))
     anchor_weight = getattr(config, "anchor_weight", 0.0)
     contrastive_weight = getattr(config, "contrastive_weight", 0.0)
-    chunk_keys = [k for rows in cache.article_rows.values() for k in rows]
+    # Anchored article chunks: the training articles' only (the cache may hold other splits' too).
+    chunk_keys = [k for a in dict.fromkeys(ex.article for ex in train if ex.article) for k in cache.article_rows[text_key(a)]]
     if anchor_weight > 0:
         cache.add_anchors([text_key(ex.text) for ex in train] + chunk_keys)
     optimizer = torch.optim.AdamW(

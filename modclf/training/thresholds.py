@@ -18,12 +18,7 @@ from modclf.errors import InputError
 GRID = (0.01, 0.02, 0.03) + tuple(round(0.05 * i, 2) for i in range(1, 20)) + (0.97, 0.99)
 
 
-def rates_at(scores: list[float], labels: list[bool], threshold: float) -> dict:
-    """Counts and rates of `score >= threshold` as the positive call."""
-    tp = sum(1 for s, y in zip(scores, labels) if y and s >= threshold)
-    fp = sum(1 for s, y in zip(scores, labels) if not y and s >= threshold)
-    positives = sum(labels)
-    negatives = len(labels) - positives
+def _rates(threshold: float, tp: int, fp: int, positives: int, negatives: int) -> dict:
     return {
         "threshold": threshold, "flagged": tp + fp, "tp": tp, "fp": fp,
         "precision": tp / (tp + fp) if tp + fp else None,
@@ -32,12 +27,33 @@ def rates_at(scores: list[float], labels: list[bool], threshold: float) -> dict:
     }
 
 
+def rates_at(scores: list[float], labels: list[bool], threshold: float) -> dict:
+    """Counts and rates of `score >= threshold` as the positive call."""
+    tp = sum(1 for s, y in zip(scores, labels) if y and s >= threshold)
+    fp = sum(1 for s, y in zip(scores, labels) if not y and s >= threshold)
+    positives = sum(labels)
+    return _rates(threshold, tp, fp, positives, len(labels) - positives)
+
+
 def threshold_table(scores: list[float], labels: list[bool], grid=GRID) -> list[dict]:
-    """rates_at for every threshold of the grid and every distinct score (for exact picks)."""
+    """rates_at for every threshold of the grid and every distinct score (for exact picks), from one
+    sort: counts at or above each cut are suffix sums (a large test set has ~10^4 distinct scores)."""
+    import numpy as np
+
     if len(scores) != len(labels):
         raise InputError(f"{len(scores)} scores but {len(labels)} labels")
-    cuts = sorted(set(grid) | set(scores))
-    return [rates_at(scores, labels, t) for t in cuts]
+    values = np.asarray(scores, dtype=float)
+    truth = np.asarray(labels, dtype=bool)
+    order = np.argsort(values)
+    values, truth = values[order], truth[order]
+    tp_above = np.concatenate([np.cumsum(truth[::-1])[::-1], [0]])  # positives at index >= i
+    fp_above = np.concatenate([np.cumsum(~truth[::-1])[::-1], [0]])
+    positives = int(truth.sum())
+    rows = []
+    for cut in sorted(set(grid) | set(values.tolist())):
+        i = int(np.searchsorted(values, cut, side="left"))  # first score >= cut
+        rows.append(_rates(cut, int(tp_above[i]), int(fp_above[i]), positives, len(values) - positives))
+    return rows
 
 
 def pick_threshold(rows: list[dict], max_fpr: float | None = None, min_precision: float | None = None,
