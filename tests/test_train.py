@@ -68,9 +68,8 @@ def test_two_step_training_writes_a_loadable_model(tiny_encoder_dir, tmp_path):
     assert (tmp_path / "run" / "training_config.yaml").exists()
     assert (tmp_path / "run" / "last" / "model.safetensors").exists()
     # The off-topic bank was filled from the training articles and saved with the model.
-    assert clf.config.off_topic_features == "interaction"
+    assert clf.config.off_topic_features == "similarity"
     assert clf.model.off_topic_bank.abs().sum() > 0
-    assert clf.model.lexical_weight.abs().sum() > 0 and clf.config.off_topic_cues  # word weights and cue tokens were fitted
     # The generated card lists sources with licences, describes this model and carries the metrics.
     from modclf.training.card import write_model_card
 
@@ -98,10 +97,11 @@ def test_retraining_a_pair_head_model_gives_it_the_configured_head(tiny_encoder_
     reloaded, _ = load_model(tmp_path / "old")
     assert (reloaded.config.off_topic_features, reloaded.config.segment_top) == ("pair", False)
     config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"],
-                         scoring_epochs=1, scoring_batch=12)
+                         scoring_epochs=1, scoring_batch=12, off_topic_features="interaction")
     best = train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev")))
     new, _ = load_model(best)
     assert new.config.off_topic_features == "interaction"
+    assert new.lexical_weight.abs().sum() > 0 and new.config.off_topic_cues  # word weights and cue tokens were fitted
     # Everything but the off-topic head is kept: the segmentation head is the old one.
     assert dataclasses.asdict(new.config)["segment_hidden"] == 32
     for name, tensor in old.state_dict().items():

@@ -74,7 +74,7 @@ class TrainConfig:
     negatives_per_epoch: int = 15000
     positive_repeat: int = 3
     contrast_repeat: int = 3
-    off_topic_features: str = "interaction"
+    off_topic_features: str = "similarity"
     cache_dir: str | None = None
     anchor_weight: float = 1.0
     contrastive_weight: float = 0.2
