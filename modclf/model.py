@@ -36,9 +36,8 @@ OFF_TOPIC_SIMILARITY_FEATURES = 2  # cosine to the article, and that cosine minu
 # article, a link in the comment, the comment addressing someone ("@", "you"). Not the length: it
 # predicts off-topic in opposite directions on forum answers and news comments (docs/scoring.md).
 OFF_TOPIC_INTERACTION_FEATURES = 5
-LEXICAL_BUCKETS = 4096  # hashed bag of a text's content tokens (IDF-weighted) for the word-overlap cosine
+LEXICAL_BUCKETS = 4096  # a text's content tokens (IDF-weighted), token id modulo this, for the word-overlap cosine
 LEXICAL_IDF_FLOOR = 2.0  # tokens with a lower IDF (the, and, is ...) carry no weight in the overlap
-_LEXICAL_HASH = 2654435761  # Knuth's multiplicative hash spreads token ids over the buckets
 WEIGHTS_FILE = "model.safetensors"
 # State-dict prefixes of the segmentation heads (trained on frozen line embeddings), and of the
 # whole segmentation path (with segmentation's own top layers, where a model has them).
@@ -349,7 +348,7 @@ class ModClfModel(nn.Module):
             self.off_topic_head = nn.Sequential(nn.Linear(n_inputs, 16), nn.GELU(), nn.Linear(16, 1))
             self.register_buffer("off_topic_bank", torch.zeros(config.off_topic_bank_size, hidden))
             if config.off_topic_features == "interaction":
-                # A scoring embedding is [pooled states | hashed IDF-weighted token bag | 3 comment features].
+                # A scoring embedding is [pooled states | hashed IDF-weighted token bag | 2 comment features].
                 self.register_buffer("lexical_weight", torch.zeros(encoder.config.vocab_size))
                 self.score_embedding_dim = hidden + LEXICAL_BUCKETS + 2
         elif config.off_topic_features == "pair":
@@ -452,7 +451,7 @@ class ModClfModel(nn.Module):
         ids = input_ids.long()
         weights = self.lexical_weight[ids].float() * attention_mask.float()
         bag = torch.zeros(len(ids), LEXICAL_BUCKETS, dtype=torch.float32)
-        bag.scatter_add_(1, (ids * _LEXICAL_HASH) % LEXICAL_BUCKETS, weights)
+        bag.scatter_add_(1, ids % LEXICAL_BUCKETS, weights)
         extras = []
         for cue in ("link", "address"):
             cue_ids = torch.tensor(self.config.off_topic_cues.get(cue, []), dtype=ids.dtype)
