@@ -565,7 +565,7 @@ def contrast_kinds(model, cache, data, threshold: float) -> dict[str, dict]:
 def threshold_grid(model, cache, data, label: str) -> list[dict]:
     """Precision, recall and false-positive rate per threshold on all test sets of a label pooled
     (the model card's table for choosing thresholds)."""
-    from modclf.training.thresholds import GRID, threshold_table
+    from modclf.training.thresholds import grid_table
 
     examples = [ex for s in eval_sets(data, label) if s.name in ("gab", "edos", "implicit_hate", "contrast",
                                                                     "semeval", "news_pairs") for ex in s.examples]
@@ -573,7 +573,7 @@ def threshold_grid(model, cache, data, label: str) -> list[dict]:
         return []
     probs = model_scores(model, cache, examples, label)[1]
     labels = [_target(ex, label) >= 0.5 for ex in examples]
-    return [row for row in threshold_table(probs.tolist(), labels, GRID) if row["threshold"] in GRID]
+    return grid_table(probs.tolist(), labels)
 
 
 # ----------------------------------------------------------------------------- the run

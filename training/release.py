@@ -320,14 +320,14 @@ def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> 
 def threshold_grids(scores: list, test) -> dict[str, list[dict]]:
     """Precision, recall and false-positive rate per threshold of each label, on its test sets pooled
     (contrast and holdout items included), for the model card."""
-    from modclf.training.thresholds import GRID, threshold_table
+    from modclf.training.thresholds import grid_table
 
     grids = {}
     for column, label in enumerate(("incitement", "off_topic")):
         index = [i for i, ex in enumerate(test) if getattr(ex, label) is not None and (label == "incitement" or ex.article)]
         probs = [float(scores[i][column]) for i in index]
         labels = [float(getattr(test[i], label)) >= 0.5 for i in index]
-        grids[label] = [row for row in threshold_table(probs, labels, GRID) if row["threshold"] in GRID]
+        grids[label] = grid_table(probs, labels)
     return grids
 
 

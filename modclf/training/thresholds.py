@@ -56,6 +56,11 @@ def threshold_table(scores: list[float], labels: list[bool], grid=GRID) -> list[
     return rows
 
 
+def grid_table(scores: list[float], labels: list[bool], grid=GRID) -> list[dict]:
+    """threshold_table's rows at the grid's thresholds only (the model card's and the report's table)."""
+    return [row for row in threshold_table(scores, labels, grid) if row["threshold"] in grid]
+
+
 def pick_threshold(rows: list[dict], max_fpr: float | None = None, min_precision: float | None = None,
                    min_recall: float | None = None) -> dict | None:
     """The lowest threshold (most recall) whose FPR and precision meet the targets; for `min_recall`
