@@ -61,7 +61,9 @@ class ModelConfig:
     segment_hidden: int = 256
     segment_layers: int = 2
     head_hidden: int = 256
-    score_top_layers: int = 1  # encoder layers the scoring path has of its own (the rest are shared)
+    # Encoder layers the scoring path has of its own (the rest are shared with segmentation); all of
+    # them (num_hidden_layers) = the scoring path shares only the token embeddings.
+    score_top_layers: int = 1
     # Segmentation's own copy of the top layers (as many as scoring's), fine-tuned for line labels
     # while the shared layers stay frozen; False (0.1.0 models) = the encoder's own top layers.
     segment_top: bool = True
@@ -211,6 +213,9 @@ def _linear(
     unless int8_ok is False: the FFN's output map reads post-GELU activations whose outliers
     per-tensor int8 loses (all-int8 line embeddings: cosine to fp32 0.989 mean; this one in fp32: 0.993).
     """
+    if x.device.type != "cpu":  # oneDNN packing and int8 are CPU kernels; elsewhere (a GPU) plain maths
+        out = nn.functional.linear(x, torch.cat(weights), torch.cat(biases))
+        return nn.functional.gelu(out) if gelu else out
     int8 = int8_ok and _INT8_LINEAR.get() and int8_available()
     dtype = torch.float32 if int8 else _inference_dtype()
     x = x.to(dtype)
@@ -312,8 +317,8 @@ class ModClfModel(nn.Module):
         self.encoder = encoder
         hidden = encoder.config.hidden_size
         n_layers = encoder.config.num_hidden_layers
-        if not 0 < config.score_top_layers < n_layers:
-            raise ValueError(f"score_top_layers must be in 1..{n_layers - 1}, got {config.score_top_layers}")
+        if not 0 < config.score_top_layers <= n_layers:
+            raise ValueError(f"score_top_layers must be in 1..{n_layers}, got {config.score_top_layers}")
         bad_depths = [d for d in config.segment_extra_depths if not 0 < d < n_layers]
         if bad_depths or len(set(config.segment_extra_depths)) != len(config.segment_extra_depths):
             raise ValueError(
@@ -450,11 +455,11 @@ class ModClfModel(nn.Module):
         whether the text holds a link and addresses someone (the cue tokens of off_topic_cues)."""
         ids = input_ids.long()
         weights = self.lexical_weight[ids].float() * attention_mask.float()
-        bag = torch.zeros(len(ids), LEXICAL_BUCKETS, dtype=torch.float32)
+        bag = torch.zeros(len(ids), LEXICAL_BUCKETS, dtype=torch.float32, device=ids.device)
         bag.scatter_add_(1, ids % LEXICAL_BUCKETS, weights)
         extras = []
         for cue in ("link", "address"):
-            cue_ids = torch.tensor(self.config.off_topic_cues.get(cue, []), dtype=ids.dtype)
+            cue_ids = torch.tensor(self.config.off_topic_cues.get(cue, []), dtype=ids.dtype, device=ids.device)
             hit = torch.isin(ids, cue_ids) & attention_mask.bool() if len(cue_ids) else torch.zeros_like(ids, dtype=torch.bool)
             extras.append(hit.any(1).float())
         return torch.cat([bag, torch.stack(extras, dim=1)], dim=1)
@@ -533,7 +538,7 @@ class ModClfModel(nn.Module):
         if self.config.off_topic_features not in ("similarity", "interaction") or len(article_embeddings) == 0:
             return
         size, hidden = self.off_topic_bank.shape
-        index = torch.arange(size) % len(article_embeddings)
+        index = torch.arange(size, device=article_embeddings.device) % len(article_embeddings)
         with torch.no_grad():
             self.off_topic_bank.copy_(article_embeddings.detach().float()[index, :hidden])
 

@@ -115,6 +115,50 @@ def test_retraining_a_pair_head_model_gives_it_the_configured_head(tiny_encoder_
         assert torch.allclose(new.eval().embed(ids, mask), old.eval().embed(ids, mask), atol=2e-2)
 
 
+def test_a_scoring_path_that_owns_every_layer_trains_end_to_end_and_leaves_segmentation_alone(tiny_encoder_dir, tmp_path):
+    from modclf.bert import BertTokenizer
+    from modclf.model import ModelConfig, build_model, load_model, mean_pool, plain_forward, save_model
+
+    old = build_model(ModelConfig(name="old", segment_hidden=32, head_hidden=16, segment_top=False), tiny_encoder_dir)
+    save_model(old, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
+    config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"],
+                         scoring_epochs=1, scoring_batch=12, score_top_layers=2, segment_top=False, device="cpu")
+    new, _ = load_model(train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev"))))
+    assert new.config.score_top_layers == 2 and len(new.score_top) == 2
+    ids = torch.tensor([[101, 7, 8, 9, 102, 0], [101, 5, 102, 0, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        # Segmentation still reads the untouched encoder; both scoring layers were trained.
+        assert torch.allclose(new.eval().embed(ids, mask), old.eval().embed(ids, mask), atol=1e-3)
+        plain = mean_pool(new.encoder(input_ids=ids, attention_mask=mask).last_hidden_state, mask)
+        assert (new.score_embed(ids, mask) - plain).abs().max() > 1e-3
+        assert not torch.equal(new.score_top[0].linear1.weight, old.score_top[0].linear1.weight)
+        # The inference forward over the scoring path's own layers is the modules' own maths.
+        fast = new.score_embed(ids, mask)
+        with plain_forward():
+            assert torch.allclose(new.score_embed(ids, mask), fast, atol=1e-5)
+
+
+def test_retraining_the_scorer_keeps_the_segmentation_it_does_not_train(tiny_encoder_dir, tmp_path):
+    from modclf.bert import BertTokenizer
+    from modclf.model import ModelConfig, build_model, load_model, save_model
+    from modclf.training.train import initial_model
+
+    old = build_model(ModelConfig(segment_hidden=32, head_hidden=16, segment_top=False, segment_extra_depths=(1,)),
+                      tiny_encoder_dir)
+    save_model(old, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
+    old, _ = load_model(tmp_path / "old")
+    # A config whose segmentation settings differ (as configs/retrain.yaml did before 0.3.0's depth 3).
+    config = TrainConfig(init=str(tmp_path / "old"), tasks=["scoring"], segment_top=False, segment_extra_depths=[])
+    model, _ = initial_model(config)
+    assert model.config.segment_extra_depths == (1,) and model.config.score_top_layers == 1
+    ids = torch.tensor([[101, 7, 8, 9, 102, 0]])
+    features = torch.zeros(1, 1, model.config.feature_dim)
+    with torch.no_grad():
+        emb = model.eval().embed(ids, (ids != 0).long())
+        assert torch.equal(model.segment_logits(emb[None], features), old.eval().segment_logits(emb[None], features))
+
+
 def test_segmentation_top_starts_as_the_encoder_top(tiny_encoder_dir):
     from modclf.model import ModelConfig, build_model, mean_pool
 

@@ -60,6 +60,13 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(log_t.exp().item()), float(bias.item())
 
 
+def resolve_device(device: str) -> torch.device:
+    """"auto" is the GPU where torch sees one (the scoring path then trains end to end in minutes), else the CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
 def text_key(text: str) -> str:
     """The cache key of a text (a digest: the cache holds ~10^5 texts)."""
     return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
@@ -71,6 +78,7 @@ class StateCache:
     With `folder`, states are also kept on disk (safetensors shards, one per call that added any),
     under a fingerprint of the shared layers, the token limit and the precision: a later run on the
     same encoder (another training run, the evaluation's folds) reads them instead of encoding again.
+    States are kept in CPU memory and handed out on the model's device.
     """
 
     def __init__(self, model, tokenizer, max_tokens: int, folder: str | Path | None = None):
@@ -95,7 +103,7 @@ class StateCache:
                 continue
             if not name.startswith("encoder.layer.") or int(name.split(".")[2]) < shared:
                 digest.update(name.encode())
-                digest.update(tensor.detach().float().contiguous().numpy().tobytes())
+                digest.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
         return digest.hexdigest()[:16]
 
     def _load(self) -> None:
@@ -142,7 +150,7 @@ class StateCache:
                     end += 1
                 index = order[start:end]
                 ids, mask = pad_batch([rows[i] for i in index], self.tokenizer.pad_token_id)
-                states = self.model.shared_states(ids, mask).to(torch.bfloat16)
+                states = self.model.shared_states(ids.to(self.device), mask.to(self.device)).to("cpu", torch.bfloat16)
                 for j, i in enumerate(index):
                     self.states[keys[i]] = states[j, : len(rows[i])].clone()
                     self.ids[keys[i]] = torch.tensor(rows[i], dtype=torch.int32)
@@ -174,8 +182,12 @@ class StateCache:
             owners = {k.rsplit(":", 1)[0] for k in keys}
             self._save(keys, {k: self.article_rows[k] for k in owners})
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
     def batch(self, keys: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Padded (states, mask, token ids) for cached keys."""
+        """Padded (states, mask, token ids) for cached keys, on the model's device."""
         tensors = [self.states[k] for k in keys]
         width = max(t.shape[0] for t in tensors)
         states = torch.zeros(len(tensors), width, tensors[0].shape[1])
@@ -185,7 +197,7 @@ class StateCache:
             states[i, : t.shape[0]] = t.float()
             mask[i, : t.shape[0]] = 1
             ids[i, : t.shape[0]] = self.ids[k]
-        return states, mask, ids
+        return states.to(self.device), mask.to(self.device), ids.to(self.device)
 
     def text_embeddings(self, texts: list[str]) -> torch.Tensor:
         states, mask, ids = self.batch([text_key(t) for t in texts])
@@ -209,7 +221,7 @@ class StateCache:
                 chunk = todo[start : start + 256]
                 states, mask, _ = self.batch(chunk)
                 pooled = self.model.top_embed_from_states(frozen, states, mask).float()
-                for k, row in zip(chunk, pooled):
+                for k, row in zip(chunk, pooled.cpu()):
                     self.anchors[k] = row.clone()
 
     def article_embeddings(self, articles: list[str]) -> dict[str, torch.Tensor]:
@@ -226,7 +238,7 @@ class StateCache:
                     states, mask, ids = self.batch(keys[s : s + 128])
                     emb.append(self.model.score_embed_from_states(states, mask, ids))
                 emb = torch.cat(emb)
-                owner = torch.tensor(owners)
+                owner = torch.tensor(owners, device=emb.device)
                 for i, article in enumerate(chunk):
                     out[text_key(article)] = emb[owner == i].mean(0)
         return out
@@ -308,12 +320,12 @@ def predict_logits(model, cache: StateCache, examples, batch_size: int = 128) ->
         for start in range(0, len(examples), batch_size):
             batch = examples[start : start + batch_size]
             emb = cache.text_embeddings([ex.text for ex in batch])
-            inc.append(model.incitement_logits(emb).numpy())
+            inc.append(model.incitement_logits(emb).float().cpu().numpy())
             row = np.full(len(batch), np.nan)
             with_article = [i for i, ex in enumerate(batch) if ex.article]
             if with_article:
                 a = torch.stack([articles[text_key(batch[i].article)] for i in with_article])
-                row[with_article] = model.off_topic_logits(emb[with_article], a).numpy()
+                row[with_article] = model.off_topic_logits(emb[with_article], a).cpu().numpy()
             off.append(row)
     restore = np.argsort(np.array(order, dtype=np.int64))
     inc_all = np.concatenate(inc)[restore] if inc else np.zeros(0)
@@ -327,11 +339,11 @@ def _contrastive_loss(model, emb: torch.Tensor, batch, articles: dict) -> torch.
     rows = [i for i, ex in enumerate(batch) if ex.article and ex.off_topic is not None and ex.off_topic < 0.5]
     keys = list(dict.fromkeys(text_key(batch[i].article) for i in rows))
     if len(keys) < 2:
-        return torch.zeros(())
+        return torch.zeros((), device=emb.device)
     hidden = model.encoder.config.hidden_size
     c = nn.functional.normalize(emb[rows, :hidden], dim=-1)
     a = nn.functional.normalize(torch.stack([articles[k][:hidden] for k in keys]), dim=-1)
-    target = torch.tensor([keys.index(text_key(batch[i].article)) for i in rows])
+    target = torch.tensor([keys.index(text_key(batch[i].article)) for i in rows], device=emb.device)
     return nn.functional.cross_entropy(c @ a.T / 0.05, target)
 
 
@@ -340,14 +352,14 @@ def _anchor_loss(model, cache: StateCache, emb: torch.Tensor, batch, chunk_keys,
     batch's comments and a few article chunks: the scoring layer may learn incitement, but the
     similarity geometry that off-topic reads stays close to the pretrained encoder's."""
     hidden = model.encoder.config.hidden_size
-    anchors = torch.stack([cache.anchors[text_key(ex.text)] for ex in batch])
+    anchors = torch.stack([cache.anchors[text_key(ex.text)] for ex in batch]).to(emb.device)
     loss = (1 - nn.functional.cosine_similarity(emb[:, :hidden], anchors, dim=-1)).mean()
     if chunk_keys:
         sample = rng.sample(chunk_keys, min(8, len(chunk_keys)))
         states, mask, _ = cache.batch(sample)
         with autocast_context(precision):
             chunk_emb = model.score_embed_from_states(states, mask).float()
-        chunk_anchors = torch.stack([cache.anchors[k] for k in sample])
+        chunk_anchors = torch.stack([cache.anchors[k] for k in sample]).to(emb.device)
         loss = loss + (1 - nn.functional.cosine_similarity(chunk_emb, chunk_anchors, dim=-1)).mean()
     return loss
 
@@ -371,8 +383,8 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     leave-one-source-out folds of the evaluation): the shared layers never change here.
 
     `config` carries scoring_epochs, scoring_lr, scoring_head_lr, scoring_batch, scoring_max_tokens,
-    negatives_per_epoch, positive_repeat, contrast_repeat, anchor_weight and contrastive_weight
-    (see TrainConfig).
+    negatives_per_epoch, positive_repeat, contrast_repeat, anchor_weight, contrastive_weight and
+    device (see TrainConfig). The model trains on that device and comes back on the CPU.
     """
     rng = rng or random.Random(config.seed)
     for p in model.parameters():
@@ -381,6 +393,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     for p in trainable:
         p.requires_grad_(True)
     cache = cache or StateCache(model, tokenizer, config.scoring_max_tokens, getattr(config, "cache_dir", None))
+    model.to(resolve_device(getattr(config, "device", "cpu")))
     everything = list(train) + list(dev)
     cache.add_texts([ex.text for ex in everything])
     cache.add_articles([ex.article for ex in everything if ex.article])
@@ -431,12 +444,12 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
             losses = []
             inc_rows = [i for i, ex in enumerate(batch) if ex.incitement is not None]
             if inc_rows:
-                target = torch.tensor([float(batch[i].incitement) for i in inc_rows])
+                target = torch.tensor([float(batch[i].incitement) for i in inc_rows], device=emb.device)
                 losses.append(bce(model.incitement_logits(emb[inc_rows]), target))
             off_rows = [i for i, ex in enumerate(batch) if ex.off_topic is not None and ex.article]
             if off_rows:
                 a = torch.stack([articles[text_key(batch[i].article)] for i in off_rows])
-                target = torch.tensor([float(batch[i].off_topic) for i in off_rows])
+                target = torch.tensor([float(batch[i].off_topic) for i in off_rows], device=emb.device)
                 losses.append(bce(model.off_topic_logits(emb[off_rows], a), target))
             if contrastive_weight > 0:
                 losses.append(contrastive_weight * _contrastive_loss(model, emb, batch, articles))
@@ -456,7 +469,9 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     refresh_off_topic_bank(model, cache, bank)
     for p in model.parameters():
         p.requires_grad_(True)
-    return calibrate_scoring(model, cache, dev)
+    metrics = calibrate_scoring(model, cache, dev)
+    model.to("cpu")
+    return metrics
 
 
 def calibrate_scoring(model, cache: StateCache, dev) -> dict:

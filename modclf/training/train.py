@@ -79,6 +79,8 @@ class TrainConfig:
     anchor_weight: float = 1.0
     contrastive_weight: float = 0.2
     reset_scoring: bool | None = None
+    score_top_layers: int | None = None
+    device: str = "auto"
     segment_top: bool = True
     segment_extra_depths: list[int] = dataclasses.field(default_factory=list)
     finetune_batch_pages: int = 8
@@ -109,6 +111,8 @@ class TrainConfig:
             "off_topic_features": self.off_topic_features in ("interaction", "similarity", "pair"),
             "anchor_weight": self.anchor_weight >= 0,
             "contrastive_weight": self.contrastive_weight >= 0,
+            "score_top_layers": self.score_top_layers is None or self.score_top_layers >= 1,
+            "device": self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
             "finetune_batch_pages": self.finetune_batch_pages >= 1,
             "segment_extra_depths": len(set(self.segment_extra_depths)) == len(self.segment_extra_depths)
             and all(isinstance(d, int) and d >= 1 for d in self.segment_extra_depths),
@@ -428,11 +432,15 @@ def initial_model(config: TrainConfig):
         model.config.name, model.config.version = config.model_name, config.model_version
         changes = {
             name: getattr(config, name)
-            for name in ("off_topic_features", "segment_top")
-            if getattr(model.config, name) != getattr(config, name)
+            for name in ("off_topic_features", "segment_top", "score_top_layers")
+            if getattr(config, name) is not None and getattr(model.config, name) != getattr(config, name)
         }
         if tuple(config.segment_extra_depths) != model.config.segment_extra_depths:
             changes["segment_extra_depths"] = tuple(config.segment_extra_depths)
+        if "segmentation" not in config.tasks and changes.pop("segment_extra_depths", None) is not None:
+            # Other depths give segmentation a fresh input layer, which would stay untrained: keep the model's.
+            logger.warning("segmentation is not trained (tasks: %s): keeping the model's segment_extra_depths %s",
+                           config.tasks, list(model.config.segment_extra_depths))
         if changes:
             model = with_config_changes(model, **changes)
         return model, tokenizer
@@ -443,6 +451,7 @@ def initial_model(config: TrainConfig):
         version=config.model_version,
         max_line_tokens=config.max_line_tokens,
         off_topic_features=config.off_topic_features,
+        score_top_layers=config.score_top_layers or 1,
         segment_top=config.segment_top,
         segment_extra_depths=tuple(config.segment_extra_depths),
     )
@@ -454,12 +463,15 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
 
     A new off-topic head starts untrained; a new segmentation top starts as a copy of the encoder's
     top layers (so segmentation behaves exactly as before until it is trained); other line-embedding
-    depths give segmentation a new, untrained input layer (train the segmentation heads again).
+    depths give segmentation a new, untrained input layer (train the segmentation heads again); another
+    number of scoring layers starts the scoring path afresh as a copy of the encoder's layers.
     """
     logger.info("model changes: %s", ", ".join(f"{k}: {getattr(model.config, k)} -> {v}" for k, v in changes.items()))
     new_model = ModClfModel(dataclasses.replace(model.config, **changes), model.encoder)
     new_model.init_segment_top_from_encoder()
+    new_model.init_score_top_from_encoder()
     fresh = ("off_topic_",) if "off_topic_features" in changes else ()
+    fresh += ("score_top.", "segment_top.") if "score_top_layers" in changes else ()
     fresh += ("segment_in.",) if "segment_extra_depths" in changes else ()
     kept = {k: v for k, v in model.state_dict().items() if not k.startswith(fresh)}
     new_model.load_state_dict(kept, strict=False)
