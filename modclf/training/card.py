@@ -197,16 +197,18 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
         )
     else:
         weights = "`model.safetensors` (fp16) holds every weight; encoder config and tokenizer in `encoder/`"
+    own = config.get("score_top_layers", 1)
+    scoring_layers = "its own top layer" if own == 1 else f"its own top {own} encoder layers"
     metrics_text = _gate_sections(metrics) if "gate" in metrics else _metrics_table(metrics)
     changes = release_notes(metrics)
     card = f"""# {config["name"]} {config["version"]}
 
 A modclf model: all-MiniLM-L6-v2 whose lower layers are shared by two paths. Segmentation
 ({segmentation_top}, then a BiGRU over the page's lines and a constrained decoder) labels every line
-body / boilerplate / comment and splits the comments one by one. Scoring (its own top layer) feeds
+body / boilerplate / comment and splits the comments one by one. Scoring ({scoring_layers}) feeds
 an incitement head and {off_topic_head}.
 
-Load it with `ModClf.from_pretrained("path/to/{folder.name}")`. Saved with {versions}.
+Load it with `ModClf.from_pretrained("path/to/{config["name"]}")`. Saved with {versions}.
 {weights}; settings (tags, max lengths, calibration) in `modclf_config.json`.
 
 ## What the scores mean

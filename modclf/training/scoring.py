@@ -1,9 +1,10 @@
 """Training the scoring path (incitement and off-topic) and calibrating it.
 
 The scoring path is the encoder's shared lower layers (frozen here, so segmentation is untouched)
-plus its own top layer and two heads. Shared-layer token states are computed once per distinct
-text and cached, so each epoch only runs the top layer: cheap enough for a 2-core CPU and for the
-leave-one-source-out runs of the evaluation.
+plus its own top layers (score_top_layers: one as released, up to all of them) and two heads.
+Shared-layer token states are computed once per distinct text and cached, so each epoch only runs
+the scoring path's own layers: with one, cheap enough for a 2-core CPU and for the
+leave-one-source-out runs of the evaluation; with all six, a GPU's job (`device`).
 """
 
 from __future__ import annotations

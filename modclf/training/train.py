@@ -76,7 +76,7 @@ class TrainConfig:
     contrast_repeat: int = 3
     off_topic_features: str = "similarity"
     cache_dir: str | None = None
-    anchor_weight: float = 1.0
+    anchor_weight: float = 0.0
     contrastive_weight: float = 0.2
     reset_scoring: bool | None = None
     score_top_layers: int | None = None
