@@ -23,6 +23,11 @@ def test_platt_fit_recovers_a_known_temperature_and_bias():
     assert bias == pytest.approx(-1.0, abs=0.08)
 
 
+def test_a_platt_fit_that_fails_keeps_the_scores_as_they_are():
+    logits = np.array([0.5, -1.0, float("nan"), 2.0])
+    assert fit_platt(logits, np.array([1.0, 0.0, 0.0, 1.0])) == (1.0, 0.0)
+
+
 def test_ece_is_zero_when_confidence_matches_accuracy_and_the_gap_otherwise():
     # Two bins: 0.2 with 20% positives, 0.8 with 80% positives.
     probs = np.array([0.2] * 10 + [0.8] * 10)

@@ -49,15 +49,24 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     y = torch.tensor(labels, dtype=torch.float64)
     log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     bias = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([log_t, bias], lr=0.1, max_iter=200)
+    # A line search: plain LBFGS steps diverged on some dev splits (temperature -> 0, NaN).
+    optimizer = torch.optim.LBFGS([log_t, bias], lr=0.1, max_iter=200, line_search_fn="strong_wolfe")
+
+    def loss_at(log_temperature, b):
+        return nn.functional.binary_cross_entropy_with_logits(x / log_temperature.exp() + b, y)
 
     def closure():
         optimizer.zero_grad()
-        loss = nn.functional.binary_cross_entropy_with_logits(x / log_t.exp() + bias, y)
+        loss = loss_at(log_t, bias)
         loss.backward()
         return loss
 
     optimizer.step(closure)
+    with torch.no_grad():
+        fitted, identity = loss_at(log_t, bias), loss_at(torch.zeros(1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64))
+    if not torch.isfinite(fitted) or not torch.isfinite(log_t).all() or fitted > identity:
+        logger.warning("Platt fit failed (log-loss %.4f vs %.4f unscaled); keeping temperature 1, bias 0", fitted, identity)
+        return 1.0, 0.0
     return float(log_t.exp().item()), float(bias.item())
 
 
