@@ -102,6 +102,20 @@ def test_contrast_file_is_what_the_script_writes():
     assert mod.main(["--check"]) == 0
 
 
+def test_holdout_shares_no_five_words_with_the_contrast_set():
+    """The holdout measures phrasings no training template produced (data/holdout/README.md):
+    a generator change that copies one of them would make that measurement optimistic."""
+    import re
+
+    def five_grams(text: str) -> set:
+        words = re.findall(r"[a-z0-9']+", text.lower())
+        return {tuple(words[i : i + 5]) for i in range(len(words) - 4)}
+
+    held = set().union(*(five_grams(json.loads(line)["text"]) for line in C.DEFAULT_HOLDOUT.read_text(encoding="utf-8").splitlines()))
+    shared = [e.text for e in load_contrast() if e.incitement is not None and five_grams(e.text) & held]
+    assert len(held) > 1000 and shared == []
+
+
 def test_load_contrast_skips_bad_lines(tmp_path, caplog):
     path = tmp_path / "c.jsonl"
     path.write_text(
