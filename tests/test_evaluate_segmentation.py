@@ -33,3 +33,14 @@ def test_error_dump_lists_exactly_the_mislabelled_lines(tiny_clf):
     assert all(d["gold"] != d["predicted"] and d["source"] == "synthetic" for d in dumped)
     assert result["pages"] == 3
     assert sum(m["support"] for m in result["lines"].values()) == 18
+
+
+def test_trafilatura_baseline_extracts_the_article():
+    # The release gate's token-F1 baseline: an import that breaks (lxml.html.clean moved out of lxml)
+    # would only show up an hour into a gate run.
+    trafilatura_texts = load_training_script("evaluate_segmentation").trafilatura_texts
+    paragraphs = "".join(f"<p>The council approved the new bridge over the river, paragraph {i}.</p>" for i in range(8))
+    html = f"<html><body><nav>Home | Sport</nav><article><h1>Bridge approved</h1>{paragraphs}</article></body></html>"
+    with_comments, without = trafilatura_texts(html)
+    assert "council approved the new bridge" in without
+    assert "Home | Sport" not in without
