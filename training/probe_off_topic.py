@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         cosine = (comments * articles).sum(-1)
         features[which] = cosine.numpy()
         features[which + "_bg"] = (cosine - (comments @ background.T).topk(10, dim=-1).values.mean(-1)).numpy()
-    features["maxsim"], features["alen"] = _token_features(model, tokenizer, cache, frozen, pairs, text_key)
+    features["maxsim"], features["alen"] = _token_features(tokenizer, cache, frozen, pairs)
     _, head = predict_logits(model, cache, pairs)
 
     y = np.array([ex.off_topic >= 0.5 for ex in pairs])
@@ -121,9 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _token_features(model, tokenizer, cache, frozen, pairs, text_key) -> tuple[np.ndarray, np.ndarray]:
+def _token_features(tokenizer, cache, frozen, pairs) -> tuple[np.ndarray, np.ndarray]:
     """Per pair: IDF-weighted mean over comment tokens of the best cosine to any article token
     (frozen top layer), and log(1 + article tokens)."""
+    from modclf.training.scoring import text_key
+
     train_texts = sorted({ex.text for ex in pairs if ex.split == "train"} | {ex.article for ex in pairs if ex.split == "train"})
     counts = torch.zeros(len(tokenizer.get_vocab()))
     for ids in tokenizer(train_texts, add_special_tokens=False, truncation=True, max_length=512)["input_ids"]:
