@@ -104,3 +104,21 @@ def test_rounding_level_changes_are_not_worse_whatever_their_interval():
     rows = {"line_f1/body": row(0.90, 0.84, [0.04, 0.07]),
             "test/incitement/gab/ece": row(0.00821, 0.00820, [0.000005, 0.00002], True)}
     assert release.decide(rows, FLOORS, ["line_f1/body"], floors_bind=True) == []
+
+
+def test_calibration_is_judged_side_by_side_only_where_the_set_can_measure_it():
+    worse = {"line_f1/body": row(0.90, 0.84, [0.04, 0.07]),
+             "test/off_topic/contrast/ece": row(0.243, 0.233, [0.003, 0.019], True)}
+    small = {**worse, "test/off_topic/contrast/ece_noise": row(0.21, 0.20, None, True)}
+    large = {**worse, "test/off_topic/contrast/ece_noise": row(0.02, 0.02, None, True)}
+    assert release.decide(small, FLOORS, ["line_f1/body"], floors_bind=True) == []
+    assert release.decide(large, FLOORS, ["line_f1/body"], floors_bind=True)[0].startswith("test/off_topic/contrast/ece:")
+
+
+def test_the_ece_noise_floor_shrinks_with_the_set_and_is_what_a_calibrated_model_measures():
+    rng = np.random.default_rng(1)
+    few, many = rng.random(22), rng.random(5000)
+    assert release.ece_noise_floor(few) > 0.1 > 0.02 > release.ece_noise_floor(many)
+    labels = (rng.random(5000) < many).astype(float)  # calibrated by construction
+    measured = release.weighted_ece(many, labels, np.ones((1, 5000)))[0]
+    assert measured == pytest.approx(release.ece_noise_floor(many), abs=0.015)

@@ -21,7 +21,9 @@ configs/quality_floors.yaml; or the candidate is worse than the released model b
 (the interval lies wholly on the worse side) on any floor metric, calibration or policy rate; or a
 metric named in --improves is not better beyond the noise. A false-positive rate or calibration
 error that has a ceiling in the floors file is judged by that ceiling alone (a release may spend
-headroom under it for recall); without one, by the side-by-side rule. On a pass it writes the
+headroom under it for recall); without one, by the side-by-side rule, and only on sets large enough to
+measure it (a perfectly calibrated model would score an ECE under ECE_RESOLUTION there; each set's
+`ece_noise` row prints that floor). On a pass it writes the
 folder (only the weights training changed), version bumped, with metrics.json and a model card, and prints the
 commit message that names the measured gain. Commit the folder in one commit.
 """
@@ -56,6 +58,9 @@ from evaluate_segmentation import trafilatura_texts  # noqa: E402
 logger = logging.getLogger("release")
 
 MIN_CHANGE = 0.001  # smaller changes are rounding (fp16 weights, fp32 sums), whatever their interval
+# A set is too small to judge calibration side by side when a perfectly calibrated model with the same
+# scores would itself measure an ECE above this (the calibration target): its ECE changes are binning noise.
+ECE_RESOLUTION = 0.03
 SEGMENTATION_TOLERANCE = 0.002  # the largest |line F1 change| a reduced precision may cause
 TOKEN_MEASURES = ("content-only", "content+comments")
 # Parts of a model that the scoring path reads: when they are unchanged, so are its LOSO numbers.
@@ -156,6 +161,15 @@ def weighted_ece(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, bin
     return np.abs(gap).sum(1) / weights.sum(1)
 
 
+def ece_noise_floor(probs: np.ndarray, bins: int = 15, draws: int = 200, seed: int = 0) -> float:
+    """The mean ECE of a perfectly calibrated model with these scores on this many items (labels drawn
+    from the scores): what ECE measures on this set when nothing is miscalibrated."""
+    rng = np.random.default_rng(seed)
+    labels = (rng.random((draws, len(probs))) < probs).astype(float)
+    ones = np.ones((1, len(probs)))
+    return float(np.mean([weighted_ece(probs, row, ones)[0] for row in labels]))
+
+
 def scoring_sets(test) -> list[tuple[str, list[int], str]]:
     """(metric prefix, example indices, label) per test set, as quality_floors names them."""
     sets = defaultdict(list)
@@ -176,6 +190,7 @@ def scoring_values(scores: list, test, weights: dict, policy) -> dict[str, np.nd
         w = weights[prefix]
         out[f"{prefix}/roc_auc"] = weighted_roc_auc(probs, labels, w)
         out[f"{prefix}/ece"] = weighted_ece(probs, labels.astype(float), w)
+        out[f"{prefix}/ece_noise"] = np.array([ece_noise_floor(probs)])  # one value: no interval
     thresholds = policy.thresholds["incitement"]
     review = thresholds.review if thresholds.review is not None else thresholds.remove
     # (metric name, policy set, decision): false-positive rates on ordinary comments, recall on threats.
@@ -257,6 +272,9 @@ def decide(rows: dict[str, dict], floors, improves: list[str], floors_bind: bool
     for name, row in rows.items():
         if not (name in guarded or name.startswith("policy/") or name.endswith("/ece")) or row["delta_ci"] is None:
             continue
+        noise = rows.get(f"{name}_noise")
+        if name.endswith("/ece") and noise and max(noise["candidate"], noise["released"]) > ECE_RESOLUTION:
+            continue  # too few items for 15 bins to tell a calibration change from binning noise
         if name in ceilings and floors_bind:
             # A false-positive rate or calibration error with a ceiling is judged by the ceiling: a
             # release may spend headroom under it for recall (the policy's thresholds trade the two).
