@@ -91,7 +91,7 @@ def test_empty_comment_is_an_input_error(tiny_clf, bad):
 def test_default_policy_loads_from_the_checkout():
     policy = Policy.load()
     assert DEFAULT_POLICY_PATH.name == "policy.yaml" and DEFAULT_POLICY_PATH.parent.name == "configs"
-    assert policy.thresholds["incitement"] == Thresholds(review=0.034, remove=0.25)
+    assert policy.thresholds["incitement"] == Thresholds(review=0.031, remove=0.103)
     assert policy.thresholds["off_topic"] == Thresholds(review=0.8, remove=None)
 
 
