@@ -7,9 +7,10 @@ For each SemEval and news-pairs item it computes comment/article features from t
 layer (`own`), from the frozen pretrained top layer (`raw`, i.e. all-MiniLM-L6-v2's own embedding),
 and from the shared layers alone (`l5`): the cosine, the cosine minus the mean of the comment's top-10
 cosines to a bank of 256 training articles (`_bg`), a token-level max-similarity (`maxsim`, IDF
-weighted, frozen top layer) and the article's length. It prints ROC-AUC per source and split for
-each feature alone, for the released head (`head`), and for logistic regression and a 16-unit MLP
-fitted on the training pairs over feature sets. With `--teacher`, the raw cosine of a
+weighted, frozen top layer), the article's length and the comment's own scoring-layer embedding
+(`own_emb`). It prints ROC-AUC per source and split for each feature alone, for the released head
+(`head`), and for logistic regression and a 16-unit MLP fitted on the training pairs over feature
+sets. With `--teacher`, the raw cosine of a
 sentence-transformers MPNet folder (mean-pooled, 256 tokens) on the dev and test pairs is added.
 """
 
@@ -33,6 +34,7 @@ FEATURE_SETS = (
     ("own", "own_bg", "alen"),
     ("own", "own_bg", "raw", "raw_bg", "maxsim", "alen"),
     ("raw", "raw_bg", "maxsim", "alen"),
+    ("own", "raw", "own_emb"),  # plus the comment's own embedding (384 numbers): what a comment-only cue adds
 )
 
 
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         background = torch.stack(list(article_embeddings(bank, which).values()))
         cosine = (comments * articles).sum(-1)
         features[which] = cosine.numpy()
+        if which == "own":
+            features["own_emb"] = comments.numpy()
         features[which + "_bg"] = (cosine - (comments @ background.T).topk(10, dim=-1).values.mean(-1)).numpy()
     features["maxsim"], features["alen"] = _token_features(tokenizer, cache, frozen, pairs)
     _, head = predict_logits(model, cache, pairs)
@@ -111,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         row(name, -features[name])
     train = split == "train"
     for names in FEATURE_SETS:
-        x = np.stack([features[n] for n in names], 1)
+        x = np.column_stack([features[n] for n in names])
         x = (x - x[train].mean(0)) / (x[train].std(0) + 1e-6)
         row("LR  " + "+".join(names), LogisticRegression(max_iter=1000).fit(x[train], y[train]).decision_function(x))
         mlp = MLPClassifier((16,), max_iter=2000, random_state=0).fit(x[train], y[train])
