@@ -10,8 +10,8 @@ cosines to a bank of 256 training articles (`_bg`), a token-level max-similarity
 weighted, frozen top layer), the article's length and the comment's own scoring-layer embedding
 (`own_emb`). It prints ROC-AUC per source and split for each feature alone, for the released head
 (`head`), and for logistic regression and a 16-unit MLP fitted on the training pairs over feature
-sets. With `--teacher`, the raw cosine of a
-sentence-transformers MPNet folder (mean-pooled, 256 tokens) on the dev and test pairs is added.
+sets. With `--teacher`, the raw cosine of a sentence-transformers MPNet folder (mean-pooled, 256
+tokens) on the dev and test pairs is added.
 """
 
 from __future__ import annotations
@@ -91,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         background = torch.stack(list(article_embeddings(bank, which).values()))
         cosine = (comments * articles).sum(-1)
         features[which] = cosine.numpy()
-        if which == "own":
-            features["own_emb"] = comments.numpy()
+        features[which + "_emb"] = comments.numpy()
         features[which + "_bg"] = (cosine - (comments @ background.T).topk(10, dim=-1).values.mean(-1)).numpy()
     features["maxsim"], features["alen"] = _token_features(tokenizer, cache, frozen, pairs)
     _, head = predict_logits(model, cache, pairs)
