@@ -132,3 +132,18 @@ def test_limit_per_source_keeps_positives():
     ]
     kept = ev.limit_per_source(data, 10, seed=0)
     assert len(kept) == 10 and sum(ex.incitement == 1.0 for ex in kept) == 3
+
+
+def test_policy_curve_reads_thresholds_from_dev_and_rates_from_test(monkeypatch):
+    # The score of each comment is written in its text; forum answers on dev are the false-positive table.
+    dev = [_example(f"0.{i:02d}", split="dev", source="semeval", off_topic=0.0, article="q") for i in range(100)]
+    test = [_example(f"0.{i:02d}", source="semeval", off_topic=0.0, article="q") for i in range(50, 100)]
+    threats = [_example(p, source="contrast", incitement=1.0) for p in ("0.99", "0.975", "0.5")]
+    monkeypatch.setattr(ev, "model_scores", lambda model, cache, examples, label: (None, np.array([float(ex.text) for ex in examples])))
+    rows = {row["dev_fpr"]: row for row in ev.policy_curve(None, None, dev + test + threats, holdout=[])}
+    assert list(rows) == list(ev.POLICY_CURVE_FPRS)
+    assert 0.98 < rows[0.01]["threshold"] <= 0.99  # only 0.99 of the 100 dev scores is at or above it
+    assert rows[0.01]["threats/contrast"] == pytest.approx(1 / 3)
+    assert rows[0.05]["threats/contrast"] == pytest.approx(2 / 3)  # 0.95 .. 0.99 on dev
+    assert rows[0.05]["ordinary/forum"] == pytest.approx(5 / 50)
+    assert "threats/holdout" not in rows[0.05]  # an empty set is left out, not reported as 0

@@ -541,14 +541,37 @@ def policy_report(model, cache, data, holdout, policy) -> dict:
 POLICY_FPR_TARGETS = {"review": 0.02, "remove": 0.003}  # on dev, below the 5% / 1% ceilings for the test's noise
 
 
-def suggested_thresholds(model, cache, data) -> dict:
-    """Thresholds whose false-positive rate on the dev split's ordinary comments (news comments under
-    their own article, forum answers) meets POLICY_FPR_TARGETS: the policy's values chosen from a
-    false-positive table on data not used for testing, rather than round numbers."""
+POLICY_CURVE_FPRS = (0.003, 0.005, 0.01, 0.02, 0.03, 0.05)  # dev false-positive rates a threshold may be set at
+
+
+def _dev_ordinary_probs(model, cache, data) -> np.ndarray:
+    """Incitement probabilities of the dev split's ordinary comments (news comments under their own
+    article, forum answers): the false-positive table thresholds are read from."""
     dev = ordinary_news_comments(data, "dev") + unique_texts(ex for ex in data if ex.split == "dev" and ex.source == "semeval")
-    probs = model_scores(model, cache, dev, "incitement")[1] if dev else np.zeros(0)
-    return {"dev_comments": len(dev), **{f"{decision}_for_fpr_{target}": threshold_for_fpr(probs, target)
-                                         for decision, target in POLICY_FPR_TARGETS.items()}}
+    return model_scores(model, cache, dev, "incitement")[1] if dev else np.zeros(0)
+
+
+def suggested_thresholds(model, cache, data) -> dict:
+    """Thresholds whose false-positive rate on the dev split's ordinary comments meets
+    POLICY_FPR_TARGETS: the policy's values chosen from a false-positive table on data not used for
+    testing, rather than round numbers."""
+    probs = _dev_ordinary_probs(model, cache, data)
+    return {"dev_comments": len(probs), **{f"{decision}_for_fpr_{target}": threshold_for_fpr(probs, target)
+                                           for decision, target in POLICY_FPR_TARGETS.items()}}
+
+
+def policy_curve(model, cache, data, holdout) -> list[dict]:
+    """Per dev false-positive rate in POLICY_CURVE_FPRS: its threshold and the share of each policy
+    set (test) at or above it. Shows what any threshold choice buys and costs, so a recall target
+    that no threshold within the FPR ceilings meets is seen as a ranking problem, not a tuning one."""
+    dev_probs = _dev_ordinary_probs(model, cache, data)
+    sets = {name: model_scores(model, cache, examples, "incitement")[1]
+            for name, examples in policy_sets(data, holdout).items() if examples}
+    rows = []
+    for fpr in POLICY_CURVE_FPRS:
+        threshold = threshold_for_fpr(dev_probs, fpr)
+        rows.append({"dev_fpr": fpr, "threshold": threshold, **{name: float((p >= threshold).mean()) for name, p in sets.items()}})
+    return rows
 
 
 def contrast_kinds(model, cache, data, threshold: float) -> dict[str, dict]:
@@ -687,6 +710,7 @@ def evaluate(
         adopted = Policy({**policy.thresholds, "incitement": Thresholds(
             suggested["review_for_fpr_0.02"], suggested["remove_for_fpr_0.003"])}, "suggested thresholds")
         policy_rows["candidate at the suggested thresholds"] = policy_report(model, cache, data, holdout, adopted)
+        policy_rows["candidate"]["curve"] = policy_curve(model, cache, data, holdout)
         kinds = {"candidate": contrast_kinds(model, cache, data, policy_rows["candidate"]["review_threshold"])}
         if other is not None:
             policy_rows["released"] = policy_report(released, other.cache, data, holdout, policy)
@@ -860,6 +884,11 @@ def print_report(result: dict) -> None:
             if isinstance(row, dict) and "n" in row:
                 print(f"  {name:<18} n={row['n']:<5} review-or-remove {_fmt(row['review_or_remove'])} "
                       f"{_ci_text(row['review_or_remove_ci'])}  remove {_fmt(row['remove'])} {_ci_text(row['remove_ci'])}")
+        if rows.get("curve"):
+            names = [k for k in rows["curve"][0] if k not in ("dev_fpr", "threshold")]
+            print("  share at or above the threshold for each dev FPR (test):\n    dev FPR  threshold  " + "  ".join(f"{n:>16}" for n in names))
+            for row in rows["curve"]:
+                print(f"    {row['dev_fpr']:>7.3f}  {_fmt(row['threshold'], 4):>9}  " + "  ".join(f"{_fmt(row[n]):>16}" for n in names))
     for who, kinds in result.get("contrast_kinds", {}).items():
         print(f"\ncontrast test set, accuracy per kind at the review threshold ({who}):")
         print("  " + "  ".join(f"{k} {v['accuracy']:.2f} ({v['n']})" for k, v in kinds.items()))
