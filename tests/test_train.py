@@ -245,3 +245,51 @@ def test_lower_depth_line_embeddings_refuse_segmentation_top_fine_tuning():
         TrainConfig(segment_top=True, segment_extra_depths=[3], finetune_minutes=5)
     with pytest.raises(ConfigError, match="segment_extra_depths"):
         TrainConfig(segment_extra_depths=[0])
+
+
+def test_teacher_labels_mix_into_incitement_targets_and_label_unlabelled_text(tmp_path):
+    import json
+
+    from modclf.training.scoring import incitement_targets, load_teacher_labels, text_key
+
+    batch = _scoring_examples("train")[:4]  # threat 1.0, ordinary 0.0, two off-topic pairs without a label
+    path = tmp_path / "incitement.jsonl"
+    path.write_text("".join(json.dumps({"key": text_key(ex.text), "incitement": p}) + "\n"
+                            for ex, p in zip(batch, (0.6, 0.2, 0.1))))
+    teacher = load_teacher_labels(path)
+    assert incitement_targets(batch, teacher, 0.5) == ([0, 1, 2], [0.8, 0.1, 0.1])
+    assert incitement_targets(batch, teacher, 0.0) == ([0, 1], [1.0, 0.0])  # weight 0: labels alone
+    path.write_text(json.dumps({"key": "k", "incitement": 1.5}) + "\n")
+    with pytest.raises(ConfigError, match="outside"):
+        load_teacher_labels(path)
+    path.write_text("not json\n")
+    with pytest.raises(ConfigError, match=":1: not a teacher label"):
+        load_teacher_labels(path)
+
+
+def test_teacher_probabilities_are_out_of_fold_on_training_text():
+    import importlib.util
+    from pathlib import Path
+
+    import numpy as np
+
+    from modclf.training.sources.comments import ScoringExample
+
+    spec = importlib.util.spec_from_file_location("teacher_labels", Path(__file__).resolve().parents[1] / "training" / "teacher_labels.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+
+    rng = np.random.default_rng(0)
+    rows, embeddings = [], {}
+    for n in range(60):
+        label = float(n % 3 == 0)
+        text = f"text {n}"
+        # The label is readable from the first coordinate; the rest is noise.
+        embeddings[text] = np.r_[label * 2 - 1, rng.normal(size=7)].astype(np.float32)
+        rows.append(ScoringExample(text, None, label, None, "src", f"g{n}", "train" if n < 40 else "test"))
+    rows.append(ScoringExample("pair", "an article", None, 0.0, "pairs", "gp", "train"))
+    embeddings["pair"] = np.r_[1.0, np.zeros(7)].astype(np.float32)
+    probs, report = script.teacher_probabilities(rows, embeddings)
+    assert set(probs) == {ex.text for ex in rows}  # unlabelled text is labelled by the teacher too
+    assert report == {"src": 1.0}
+    assert probs["pair"] > 0.5 and probs["text 0"] > 0.5 > probs["text 1"]

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from modclf.config import ConfigError
 from modclf.encode import autocast_context, pad_batch, resolve_precision, tokenize
 from modclf.score import article_chunk_rows
 
@@ -374,6 +375,40 @@ def _anchor_loss(model, cache: StateCache, emb: torch.Tensor, batch, chunk_keys,
     return loss
 
 
+def load_teacher_labels(path: str | Path) -> dict[str, float]:
+    """{text_key: probability} from training/teacher_labels.py's incitement.jsonl."""
+    labels = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            try:
+                row = json.loads(line)
+                p = float(row["incitement"])
+                labels[str(row["key"])] = p
+            except (ValueError, KeyError, TypeError) as e:
+                raise ConfigError(f"{path}:{n}: not a teacher label ({e})") from None
+            if not 0 <= p <= 1:
+                raise ConfigError(f"{path}:{n}: teacher probability {p} is outside [0, 1]")
+    if not labels:
+        raise ConfigError(f"{path}: no teacher labels")
+    return labels
+
+
+def incitement_targets(batch, teacher: dict[str, float], weight: float) -> tuple[list[int], list[float]]:
+    """(rows, targets) of a batch's incitement loss: each label mixed with the teacher's probability
+    by `weight`; texts with no label but a teacher probability learn it alone (distillation on
+    unlabelled text)."""
+    rows, targets = [], []
+    for i, ex in enumerate(batch):
+        soft = teacher.get(text_key(ex.text)) if weight > 0 else None
+        if ex.incitement is not None:
+            rows.append(i)
+            targets.append(float(ex.incitement) if soft is None else (1 - weight) * float(ex.incitement) + weight * soft)
+        elif soft is not None:
+            rows.append(i)
+            targets.append(soft)
+    return rows, targets
+
+
 def reset_scoring(model) -> None:
     """Fresh scoring path: top layer copied from the encoder, heads re-initialised (and the word
     weights of an "interaction" head recomputed by the next training run)."""
@@ -410,6 +445,8 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     bank = bank_articles(train, model.config.off_topic_bank_size, config.seed)
     if model.config.off_topic_features == "interaction" and not model.lexical_weight.any():
         model.set_lexical_weights(tokenizer, list(dict.fromkeys([ex.text for ex in train] + [ex.article for ex in train if ex.article])))
+    teacher = load_teacher_labels(config.teacher_labels) if getattr(config, "teacher_labels", None) else {}
+    teacher_weight = getattr(config, "teacher_weight", 0.0) if teacher else 0.0
     anchor_weight = getattr(config, "anchor_weight", 0.0)
     contrastive_weight = getattr(config, "contrastive_weight", 0.0)
     # Anchored article chunks: the training articles' only (the cache may hold other splits' too).
@@ -452,9 +489,9 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 emb = cache.text_embeddings([ex.text for ex in batch])
             emb = emb.float()
             losses = []
-            inc_rows = [i for i, ex in enumerate(batch) if ex.incitement is not None]
+            inc_rows, inc_targets = incitement_targets(batch, teacher, teacher_weight)
             if inc_rows:
-                target = torch.tensor([float(batch[i].incitement) for i in inc_rows], device=emb.device)
+                target = torch.tensor(inc_targets, device=emb.device)
                 losses.append(bce(model.incitement_logits(emb[inc_rows]), target))
             off_rows = [i for i, ex in enumerate(batch) if ex.off_topic is not None and ex.article]
             if off_rows:
