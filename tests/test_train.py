@@ -293,3 +293,33 @@ def test_teacher_probabilities_are_out_of_fold_on_training_text():
     assert set(probs) == {ex.text for ex in rows}  # unlabelled text is labelled by the teacher too
     assert report == {"src": 1.0}
     assert probs["pair"] > 0.5 and probs["text 0"] > 0.5 > probs["text 1"]
+
+
+def test_distilling_teacher_embeddings_trains_and_ships_nothing_of_the_teacher(tiny_encoder_dir, tmp_path):
+    import json
+
+    import numpy as np
+
+    from modclf.bert import BertTokenizer
+    from modclf.model import ModelConfig, build_model, load_model, save_model
+    from modclf.training.scoring import load_teacher_embeddings, text_key
+
+    train_set, dev_set = _scoring_examples("train"), _scoring_examples("dev")
+    texts = list(dict.fromkeys(ex.text for ex in train_set))
+    teacher = tmp_path / "teacher"
+    teacher.mkdir()
+    np.save(teacher / "embeddings.npy", np.random.default_rng(0).normal(size=(len(texts), 12)).astype(np.float16))
+    (teacher / "embedding_keys.json").write_text(json.dumps([text_key(t) for t in texts]))
+    rows, emb = load_teacher_embeddings(teacher)
+    assert len(rows) == len(texts) and torch.allclose(emb.norm(dim=-1), torch.ones(len(texts)), atol=1e-3)
+
+    old = build_model(ModelConfig(segment_hidden=32, head_hidden=16, segment_top=False), tiny_encoder_dir)
+    save_model(old, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
+    config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"], scoring_epochs=1,
+                         scoring_batch=12, segment_top=False, device="cpu", teacher_embeddings=str(teacher))
+    new, _ = load_model(train(config, scoring=(train_set, dev_set)))
+    assert set(new.state_dict()) == set(old.state_dict())  # the map to the teacher's space stays behind
+    assert not torch.equal(new.score_top[0].linear1.weight, old.score_top[0].linear1.weight)
+    (teacher / "embedding_keys.json").write_text(json.dumps(["one key"]))
+    with pytest.raises(ConfigError, match="1 keys for embeddings"):
+        load_teacher_embeddings(teacher)

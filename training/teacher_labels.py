@@ -134,24 +134,27 @@ def main(argv: list[str] | None = None) -> int:
     logger.info("%d scoring texts", len(texts))
     embeddings = dict(zip(texts, embed(args.teacher, texts)))
     probs, report = teacher_probabilities(examples, embeddings, args.seed)
-    written = write_labels(args.out, probs, examples)
+    written = write_labels(args.out, probs, examples, embeddings)
     (args.out / "teacher.json").write_text(json.dumps({"teacher": "all-mpnet-base-v2", "sha256": TEACHER_SHA256,
                                                        "texts": written, "test_roc_auc": report}, indent=2) + "\n")
     logger.info("teacher test ROC-AUC per source: %s; wrote %d labels to %s", report, written, args.out / "incitement.jsonl")
     return 0
 
 
-def write_labels(out: Path, probs: dict[str, float], examples) -> int:
-    """Write incitement.jsonl, leaving out texts that only EXACT_SOURCES hold; returns the count."""
+def write_labels(out: Path, probs: dict[str, float], examples, embeddings: dict[str, np.ndarray] | None = None) -> int:
+    """Write incitement.jsonl (and the teacher's embeddings: embeddings.npy, fp16, rows in the order of
+    embedding_keys.json), leaving out texts that only EXACT_SOURCES hold; returns the count."""
     from modclf.training.scoring import text_key
 
-    keep = {ex.text for ex in examples if ex.source not in EXACT_SOURCES}
+    keep = [t for t in dict.fromkeys(ex.text for ex in examples if ex.source not in EXACT_SOURCES) if t in probs]
     out.mkdir(parents=True, exist_ok=True)
     with (out / "incitement.jsonl").open("w") as f:
-        for text, p in probs.items():
-            if text in keep:
-                f.write(json.dumps({"key": text_key(text), "incitement": round(p, 5)}) + "\n")
-    return len(keep & probs.keys())
+        for text in keep:
+            f.write(json.dumps({"key": text_key(text), "incitement": round(probs[text], 5)}) + "\n")
+    if embeddings is not None:
+        np.save(out / "embeddings.npy", np.stack([embeddings[t] for t in keep]).astype(np.float16), allow_pickle=False)
+        (out / "embedding_keys.json").write_text(json.dumps([text_key(t) for t in keep]))
+    return len(keep)
 
 
 if __name__ == "__main__":

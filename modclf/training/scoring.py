@@ -393,6 +393,19 @@ def load_teacher_labels(path: str | Path) -> dict[str, float]:
     return labels
 
 
+def load_teacher_embeddings(folder: str | Path) -> tuple[dict[str, int], torch.Tensor]:
+    """({text_key: row}, (n, teacher hidden) fp32 unit rows) from training/teacher_labels.py's folder."""
+    folder = Path(folder)
+    try:
+        keys = json.loads((folder / "embedding_keys.json").read_text())
+        rows = np.load(folder / "embeddings.npy", allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{folder}: no teacher embeddings ({e}); run training/teacher_labels.py") from None
+    if rows.ndim != 2 or len(rows) != len(keys):
+        raise ConfigError(f"{folder}: {len(keys)} keys for embeddings of shape {rows.shape}")
+    return {k: i for i, k in enumerate(keys)}, nn.functional.normalize(torch.from_numpy(rows.astype(np.float32)), dim=-1)
+
+
 def incitement_targets(batch, teacher: dict[str, float], weight: float) -> tuple[list[int], list[float]]:
     """(rows, targets) of a batch's incitement loss: each label mixed with the teacher's probability
     by `weight`; texts with no label but a teacher probability learn it alone (distillation on
@@ -447,6 +460,13 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
         model.set_lexical_weights(tokenizer, list(dict.fromkeys([ex.text for ex in train] + [ex.article for ex in train if ex.article])))
     teacher = load_teacher_labels(config.teacher_labels) if getattr(config, "teacher_labels", None) else {}
     teacher_weight = getattr(config, "teacher_weight", 0.0) if teacher else 0.0
+    embedding_weight = getattr(config, "teacher_embedding_weight", 0.0) if getattr(config, "teacher_embeddings", None) else 0.0
+    if embedding_weight > 0:
+        # Distil the teacher's representation, not just its verdict: a training-only linear map takes
+        # the scoring embedding to the teacher's space; its cosine to the teacher's embedding is a loss.
+        teacher_rows, teacher_emb = load_teacher_embeddings(config.teacher_embeddings)
+        to_teacher = nn.Linear(model.encoder.config.hidden_size, teacher_emb.shape[1])
+        trainable += list(to_teacher.parameters())
     anchor_weight = getattr(config, "anchor_weight", 0.0)
     contrastive_weight = getattr(config, "contrastive_weight", 0.0)
     # Anchored article chunks: the training articles' only (the cache may hold other splits' too).
@@ -456,7 +476,8 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     optimizer = torch.optim.AdamW(
         [
             {"params": list(model.score_top.parameters()), "lr": config.scoring_lr},
-            {"params": list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters()), "lr": config.scoring_head_lr},
+            {"params": list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters())
+             + (list(to_teacher.parameters()) if embedding_weight > 0 else []), "lr": config.scoring_head_lr},
         ],
         weight_decay=0.01,
     )
@@ -498,6 +519,12 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 a = torch.stack([articles[text_key(batch[i].article)] for i in off_rows])
                 target = torch.tensor([float(batch[i].off_topic) for i in off_rows], device=emb.device)
                 losses.append(bce(model.off_topic_logits(emb[off_rows], a), target))
+            if embedding_weight > 0:
+                rows = [i for i, ex in enumerate(batch) if text_key(ex.text) in teacher_rows]
+                if rows:
+                    target = teacher_emb[[teacher_rows[text_key(batch[i].text)] for i in rows]].to(emb.device)
+                    mapped = to_teacher.to(emb.device)(emb[rows])
+                    losses.append(embedding_weight * (1 - nn.functional.cosine_similarity(mapped, target, dim=-1)).mean())
             if contrastive_weight > 0:
                 losses.append(contrastive_weight * _contrastive_loss(model, emb, batch, articles))
             if anchor_weight > 0:

@@ -79,6 +79,8 @@ class TrainConfig:
     anchor_weight: float = 0.0
     teacher_labels: str | None = None
     teacher_weight: float = 0.5
+    teacher_embeddings: str | None = None
+    teacher_embedding_weight: float = 1.0
     contrastive_weight: float = 0.2
     reset_scoring: bool | None = None
     score_top_layers: int | None = None
@@ -113,6 +115,7 @@ class TrainConfig:
             "off_topic_features": self.off_topic_features in ("interaction", "similarity", "pair"),
             "anchor_weight": self.anchor_weight >= 0,
             "teacher_weight": 0 <= self.teacher_weight <= 1,
+            "teacher_embedding_weight": self.teacher_embedding_weight >= 0,
             "contrastive_weight": self.contrastive_weight >= 0,
             "score_top_layers": self.score_top_layers is None or self.score_top_layers >= 1,
             "device": self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
