@@ -461,12 +461,14 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     teacher = load_teacher_labels(config.teacher_labels) if getattr(config, "teacher_labels", None) else {}
     teacher_weight = getattr(config, "teacher_weight", 0.0) if teacher else 0.0
     embedding_weight = getattr(config, "teacher_embedding_weight", 0.0) if getattr(config, "teacher_embeddings", None) else 0.0
+    distil_params = []
     if embedding_weight > 0:
         # Distil the teacher's representation, not just its verdict: a training-only linear map takes
         # the scoring embedding to the teacher's space; its cosine to the teacher's embedding is a loss.
         teacher_rows, teacher_emb = load_teacher_embeddings(config.teacher_embeddings)
-        to_teacher = nn.Linear(model.encoder.config.hidden_size, teacher_emb.shape[1])
-        trainable += list(to_teacher.parameters())
+        to_teacher = nn.Linear(model.encoder.config.hidden_size, teacher_emb.shape[1]).to(cache.device)
+        distil_params = list(to_teacher.parameters())
+        trainable += distil_params
     anchor_weight = getattr(config, "anchor_weight", 0.0)
     contrastive_weight = getattr(config, "contrastive_weight", 0.0)
     # Anchored article chunks: the training articles' only (the cache may hold other splits' too).
@@ -476,8 +478,8 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     optimizer = torch.optim.AdamW(
         [
             {"params": list(model.score_top.parameters()), "lr": config.scoring_lr},
-            {"params": list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters())
-             + (list(to_teacher.parameters()) if embedding_weight > 0 else []), "lr": config.scoring_head_lr},
+            {"params": list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters()) + distil_params,
+             "lr": config.scoring_head_lr},
         ],
         weight_decay=0.01,
     )
@@ -520,10 +522,11 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 target = torch.tensor([float(batch[i].off_topic) for i in off_rows], device=emb.device)
                 losses.append(bce(model.off_topic_logits(emb[off_rows], a), target))
             if embedding_weight > 0:
-                rows = [i for i, ex in enumerate(batch) if text_key(ex.text) in teacher_rows]
-                if rows:
-                    target = teacher_emb[[teacher_rows[text_key(batch[i].text)] for i in rows]].to(emb.device)
-                    mapped = to_teacher.to(emb.device)(emb[rows])
+                found = [(i, teacher_rows[key]) for i, key in enumerate(map(text_key, (ex.text for ex in batch))) if key in teacher_rows]
+                if found:
+                    rows, target_rows = zip(*found)
+                    target = teacher_emb[list(target_rows)].to(emb.device)
+                    mapped = to_teacher(emb[list(rows)])
                     losses.append(embedding_weight * (1 - nn.functional.cosine_similarity(mapped, target, dim=-1)).mean())
             if contrastive_weight > 0:
                 losses.append(contrastive_weight * _contrastive_loss(model, emb, batch, articles))
