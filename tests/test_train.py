@@ -323,3 +323,48 @@ def test_distilling_teacher_embeddings_trains_and_ships_nothing_of_the_teacher(t
     (teacher / "embedding_keys.json").write_text(json.dumps(["one key"]))
     with pytest.raises(ConfigError, match="1 keys for embeddings"):
         load_teacher_embeddings(teacher)
+
+
+def test_incitement_layers_of_its_own_train_while_off_topic_stays_exactly_as_it_was(tiny_encoder_dir, tmp_path):
+    from modclf.api import ModClf
+    from modclf.bert import BertTokenizer
+    from modclf.model import ModelConfig, build_model, load_model, plain_forward, save_model
+
+    old = build_model(ModelConfig(name="old", segment_hidden=32, head_hidden=16, segment_top=False), tiny_encoder_dir)
+    old.config.calibration = {"incitement": [1.0, 0.0], "off_topic": [1.5, -0.25]}
+    save_model(old, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
+    config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"], scoring_epochs=1,
+                         scoring_batch=12, segment_top=False, device="cpu", incitement_layers=2, keep_off_topic=True,
+                         anchor_weight=0.5)
+    folder = train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev")))
+    new, _ = load_model(folder)
+    assert new.config.incitement_layers == 2 and len(new.incitement_top) == 2
+    assert new.config.calibration["off_topic"] == [1.5, -0.25]
+    assert not torch.equal(new.incitement_top[0].linear1.weight, new.score_top[0].linear1.weight)
+    before, after = ModClf.from_pretrained(tmp_path / "old", "fp32"), ModClf.from_pretrained(folder, "fp32")
+    comments = ["I will burn your house down tonight.", "Thanks for the report on the council budget."]
+    article = "The council met on Tuesday and agreed a new budget for the roads."
+    old_scores, new_scores = before.score(comments, article=article), after.score(comments, article=article)
+    assert [s.off_topic for s in new_scores] == [s.off_topic for s in old_scores]
+    assert [s.incitement for s in new_scores] != [s.incitement for s in old_scores]
+    # Articles are embedded without incitement's layers; comments carry both parts.
+    ids = torch.tensor([[101, 7, 8, 9, 102, 0], [101, 5, 102, 0, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        assert new.eval().article_embed(ids, mask).shape[1] == new.article_embedding_dim == 32
+        fast = new.score_embed(ids, mask)
+        assert fast.shape[1] == new.score_embedding_dim == 64
+        with plain_forward():
+            assert torch.allclose(new.score_embed(ids, mask), fast, atol=1e-5)
+
+
+def test_keeping_off_topic_needs_incitement_layers_of_its_own(tiny_encoder_dir, tmp_path):
+    from modclf.bert import BertTokenizer
+    from modclf.model import ModelConfig, build_model, save_model
+
+    old = build_model(ModelConfig(segment_hidden=32, head_hidden=16, segment_top=False), tiny_encoder_dir)
+    save_model(old, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
+    config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"], scoring_epochs=1,
+                         segment_top=False, device="cpu", keep_off_topic=True, reset_scoring=False)
+    with pytest.raises(ValueError, match="keep_off_topic needs incitement_layers"):
+        train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev")))
