@@ -155,13 +155,11 @@ def embed_token_rows(
     """Embeddings (n, width) float32 for token rows; batches of similar length, original order kept.
 
     `embed_fn(ids, mask)` picks the path: model.embed (segmentation, default: line_embedding_dim
-    wide), model.score_embed (score_embedding_dim wide) or model.article_embed (article_embedding_dim
-    wide). `on_batch(rows_done, rows)` after each
+    wide) or model.score_embed (score_embedding_dim wide). `on_batch(rows_done, rows)` after each
     forward batch (for progress).
     """
     embed_fn = embed_fn or model.embed
-    width = {model.embed: model.line_embedding_dim, model.article_embed: model.article_embedding_dim}.get(
-        embed_fn, model.score_embedding_dim)
+    width = model.line_embedding_dim if embed_fn == model.embed else model.score_embedding_dim
     out = torch.zeros((len(rows), width), dtype=torch.float32)
     done = 0
     for index in plan_batches([len(r) for r in rows], batch_tokens):

@@ -64,9 +64,6 @@ class ModelConfig:
     # Encoder layers the scoring path has of its own (the rest are shared with segmentation); all of
     # them (num_hidden_layers) = the scoring path shares only the token embeddings.
     score_top_layers: int = 1
-    # Encoder layers incitement has of its own, beside the scoring path (0 = incitement reads the
-    # scoring path, as off-topic does). Incitement training then cannot move off-topic's similarity.
-    incitement_layers: int = 0
     # Segmentation's own copy of the top layers (as many as scoring's), fine-tuned for line labels
     # while the shared layers stay frozen; False (0.1.0 models) = the encoder's own top layers.
     segment_top: bool = True
@@ -322,8 +319,6 @@ class ModClfModel(nn.Module):
         n_layers = encoder.config.num_hidden_layers
         if not 0 < config.score_top_layers <= n_layers:
             raise ValueError(f"score_top_layers must be in 1..{n_layers}, got {config.score_top_layers}")
-        if not 0 <= config.incitement_layers <= n_layers:
-            raise ValueError(f"incitement_layers must be in 0..{n_layers}, got {config.incitement_layers}")
         bad_depths = [d for d in config.segment_extra_depths if not 0 < d < n_layers]
         if bad_depths or len(set(config.segment_extra_depths)) != len(config.segment_extra_depths):
             raise ValueError(
@@ -346,10 +341,8 @@ class ModClfModel(nn.Module):
         self.segment_out = nn.Linear(config.segment_hidden, len(config.tags))
         # The scoring path shares the encoder's lower layers and has its own copy of the top ones,
         # so fine-tuning for scoring cannot degrade segmentation (and can be trained on cached states).
-        self.score_top = self._top_layers(config.score_top_layers)
-        self.segment_top = self._top_layers(config.score_top_layers) if config.segment_top else None
-        # Incitement's own layers: comments only (articles are never scored for incitement).
-        self.incitement_top = self._top_layers(config.incitement_layers) if config.incitement_layers else None
+        self.score_top = self._top_layers()
+        self.segment_top = self._top_layers() if config.segment_top else None
         self.incitement_head = nn.Sequential(
             nn.Linear(hidden, config.head_hidden), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(config.head_hidden, 1)
         )
@@ -374,13 +367,8 @@ class ModClfModel(nn.Module):
             raise ValueError(
                 f"off_topic_features must be 'interaction', 'similarity' or 'pair', got {config.off_topic_features!r}"
             )
-        # A comment's scoring embedding is the article-comparable part, then incitement's own pooled
-        # states where it has layers of its own; an article's is the first part only.
-        self.article_embedding_dim = self.score_embedding_dim
-        if self.incitement_top is not None:
-            self.score_embedding_dim += hidden
 
-    def _top_layers(self, count: int) -> nn.ModuleList:
+    def _top_layers(self) -> nn.ModuleList:
         """Task-specific copies of the encoder's top layers (same shapes, PyTorch layers)."""
         encoder_config = self.encoder.config
         return nn.ModuleList(
@@ -393,7 +381,7 @@ class ModClfModel(nn.Module):
                 batch_first=True,
                 layer_norm_eps=encoder_config.layer_norm_eps,
             )
-            for _ in range(count)
+            for _ in range(self.config.score_top_layers)
         )
 
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -449,34 +437,17 @@ class ModClfModel(nn.Module):
         return mean_pool(states, attention_mask)
 
     def score_embed_from_states(
-        self, states: torch.Tensor, attention_mask: torch.Tensor, input_ids: torch.Tensor | None = None,
-        incitement: bool = True,
+        self, states: torch.Tensor, attention_mask: torch.Tensor, input_ids: torch.Tensor | None = None
     ) -> torch.Tensor:
         """Scoring embeddings: the scoring path's own top layers over shared states, mean-pooled;
-        with the "interaction" off-topic head, followed by the token features of `input_ids`; with
-        incitement layers of its own (and `incitement`), followed by their pooled states of `input_ids`."""
+        with the "interaction" off-topic head, followed by the token features of `input_ids`."""
         pooled = self.top_embed_from_states(self.score_top, states, attention_mask)
-        parts = [pooled]
-        if self.config.off_topic_features == "interaction" and input_ids is not None:
-            parts.append(self.token_features(input_ids, attention_mask).to(pooled.dtype))
-        if self.incitement_top is not None and incitement:
-            if input_ids is None:
-                raise ValueError("incitement's own layers need the token ids")
-            parts.append(self.incitement_embed(input_ids, attention_mask).to(pooled.dtype))
-        return torch.cat(parts, dim=-1) if len(parts) > 1 else pooled
-
-    def incitement_embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Incitement's own layers over the encoder's states below them, mean-pooled."""
-        depth = len(self.encoder.encoder.layer) - self.config.incitement_layers
-        return self.top_embed_from_states(self.incitement_top, self.encoder_states(input_ids, attention_mask, depth), attention_mask)
+        if self.config.off_topic_features != "interaction" or input_ids is None:
+            return pooled
+        return torch.cat([pooled, self.token_features(input_ids, attention_mask).to(pooled.dtype)], dim=-1)
 
     def score_embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """A comment's scoring embedding (score_embedding_dim wide)."""
         return self.score_embed_from_states(self.shared_states(input_ids, attention_mask), attention_mask, input_ids)
-
-    def article_embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """An article chunk's embedding (article_embedding_dim wide): what off-topic compares with."""
-        return self.score_embed_from_states(self.shared_states(input_ids, attention_mask), attention_mask, input_ids, incitement=False)
 
     def token_features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """(n, LEXICAL_BUCKETS + 2): a hashed bag of the text's tokens weighted by IDF above a floor
@@ -497,18 +468,13 @@ class ModClfModel(nn.Module):
         """Start the scoring layers as exact copies of the encoder's top layers."""
         self._copy_encoder_top(self.score_top)
 
-    def init_incitement_top_from_encoder(self) -> None:
-        """Start incitement's own layers as exact copies of the encoder's top layers."""
-        if self.incitement_top is not None:
-            self._copy_encoder_top(self.incitement_top)
-
     def init_segment_top_from_encoder(self) -> None:
         """Start the segmentation top layers as exact copies of the encoder's top layers."""
         if self.segment_top is not None:
             self._copy_encoder_top(self.segment_top)
 
     def _copy_encoder_top(self, layers: nn.ModuleList) -> None:
-        top = self.encoder.encoder.layer[len(self.encoder.encoder.layer) - len(layers) :]
+        top = self.encoder.encoder.layer[len(self.encoder.encoder.layer) - self.config.score_top_layers :]
         with torch.no_grad():
             for target, source in zip(layers, top):
                 attention = source.attention
@@ -542,13 +508,9 @@ class ModClfModel(nn.Module):
             x, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         return self.segment_out(x)
 
-    def incitement_embedding(self, comment_embeddings: torch.Tensor) -> torch.Tensor:
-        """The part of scoring embeddings that incitement reads."""
-        hidden = self.encoder.config.hidden_size
-        return comment_embeddings[:, -hidden:] if self.incitement_top is not None else comment_embeddings[:, :hidden]
-
     def incitement_logits(self, comment_embeddings: torch.Tensor) -> torch.Tensor:
-        return self.incitement_head(self.incitement_embedding(comment_embeddings)).squeeze(-1)
+        hidden = self.encoder.config.hidden_size
+        return self.incitement_head(comment_embeddings[:, :hidden]).squeeze(-1)
 
     def off_topic_logits(self, comment_embeddings: torch.Tensor, article_embeddings: torch.Tensor) -> torch.Tensor:
         hidden = self.encoder.config.hidden_size
@@ -568,8 +530,7 @@ class ModClfModel(nn.Module):
             overlap = nn.functional.cosine_similarity(
                 comment_embeddings[:, lexical].float(), article_embeddings[:, lexical].float(), dim=-1, eps=1e-6
             )
-            cues = slice(hidden + LEXICAL_BUCKETS, hidden + LEXICAL_BUCKETS + 2)
-            features += [overlap.unsqueeze(-1), comment_embeddings[:, cues].float()]
+            features += [overlap.unsqueeze(-1), comment_embeddings[:, hidden + LEXICAL_BUCKETS :].float()]
         return self.off_topic_head(torch.cat(features, dim=-1)).squeeze(-1)
 
     def set_off_topic_bank(self, article_embeddings: torch.Tensor) -> None:

@@ -89,7 +89,7 @@ def embed_articles(model, tokenizer, articles: list[str], precision: str = "fp32
             rows.append(row)
             owner.append(i)
     with torch.inference_mode():
-        chunk_emb = embed_token_rows(model, rows, tokenizer.pad_token_id, precision=precision, embed_fn=model.article_embed)
+        chunk_emb = embed_token_rows(model, rows, tokenizer.pad_token_id, precision=precision, embed_fn=model.score_embed)
     out = torch.zeros((len(articles), chunk_emb.shape[1]))
     counts = torch.zeros(len(articles))
     index = torch.tensor(owner, dtype=torch.long)

@@ -718,11 +718,6 @@ def evaluate(
     grids = {label: threshold_grid(model, cache, data, label) for label in LABELS}
 
     loso = []
-    keep_off_topic = bool(getattr(config, "keep_off_topic", False))
-    if keep_off_topic and set(loso_sources) & set(OFF_TOPIC_SOURCES):
-        # Its off-topic path is the init model's, trained with every source: a fold could not leave one out.
-        logger.info("keep_off_topic: no off-topic folds (the off-topic path is the init model's, as measured there)")
-        loso_sources = [s for s in loso_sources if s not in OFF_TOPIC_SOURCES]
     if loso_sources:
         saved_state = copy.deepcopy(model.state_dict())
         saved_calibration = copy.deepcopy(model.config.calibration)
@@ -739,7 +734,7 @@ def evaluate(
                     len(dev),
                 )
                 torch.manual_seed(seed)
-                reset_scoring(model, off_topic=not keep_off_topic)
+                reset_scoring(model)
                 calibration = train_scoring(
                     model, tokenizer, train, dev, config, random.Random(config.seed), cache=cache
                 )

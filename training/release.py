@@ -64,7 +64,7 @@ ECE_RESOLUTION = 0.03
 SEGMENTATION_TOLERANCE = 0.002  # the largest |line F1 change| a reduced precision may cause
 TOKEN_MEASURES = ("content-only", "content+comments")
 # Parts of a model that the scoring path reads: when they are unchanged, so are its LOSO numbers.
-SCORING_PREFIXES = ("score_top.", "incitement_top.", "incitement_head.", "off_topic_head.", "off_topic_bank")
+SCORING_PREFIXES = ("score_top.", "incitement_head.", "off_topic_head.", "off_topic_bank")
 
 
 def lower_is_better(name: str) -> bool:
@@ -360,8 +360,8 @@ def scoring_unchanged(candidate: ModClf, released: ModClf) -> bool:
     """Whether the scoring path (top layer, heads, bank, calibration; shared layers to fp16) is the same."""
     a, b = candidate.model.state_dict(), released.model.state_dict()
     shared = [k for k in a if k.startswith("encoder.")]
-    keys = [k for k in a.keys() | b.keys() if k.startswith(SCORING_PREFIXES)] + shared
-    same = all(k in a and k in b and a[k].shape == b[k].shape and torch.equal(a[k].half(), b[k].half()) for k in keys)
+    keys = [k for k in a if k.startswith(SCORING_PREFIXES)] + shared
+    same = all(k in b and a[k].shape == b[k].shape and torch.equal(a[k].half(), b[k].half()) for k in keys)
     return same and candidate.config.calibration == released.config.calibration
 
 

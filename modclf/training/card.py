@@ -199,21 +199,14 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
         weights = "`model.safetensors` (fp16) holds every weight; encoder config and tokenizer in `encoder/`"
     own = config.get("score_top_layers", 1)
     scoring_layers = "its own top layer" if own == 1 else f"its own top {own} encoder layers"
-    incitement_own = config.get("incitement_layers", 0)
-    if incitement_own:
-        # Incitement apart: training it cannot move the similarity off-topic relies on.
-        layers = "encoder layer" if incitement_own == 1 else f"{incitement_own} encoder layers"
-        scoring_text = (f"Scoring has two paths: {off_topic_head} reads the scoring path ({scoring_layers}); "
-                        f"an incitement head reads its own copy of the top {layers}, trained for it alone")
-    else:
-        scoring_text = f"Scoring ({scoring_layers}) feeds an incitement head and {off_topic_head}"
     metrics_text = _gate_sections(metrics) if "gate" in metrics else _metrics_table(metrics)
     changes = release_notes(metrics)
     card = f"""# {config["name"]} {config["version"]}
 
 A modclf model: all-MiniLM-L6-v2 whose lower layers are shared by two paths. Segmentation
 ({segmentation_top}, then a BiGRU over the page's lines and a constrained decoder) labels every line
-body / boilerplate / comment and splits the comments one by one. {scoring_text}.
+body / boilerplate / comment and splits the comments one by one. Scoring ({scoring_layers}) feeds
+an incitement head and {off_topic_head}.
 
 Load it with `ModClf.from_pretrained("path/to/{config["name"]}")`. Saved with {versions}.
 {weights}; settings (tags, max lengths, calibration) in `modclf_config.json`.

@@ -26,8 +26,6 @@ from modclf.config import ConfigError
 from modclf.encode import autocast_context, pad_batch, resolve_precision, tokenize
 from modclf.score import article_chunk_rows
 
-LABELS = ("incitement", "off_topic")
-
 logger = logging.getLogger(__name__)
 
 
@@ -249,7 +247,7 @@ class StateCache:
                 emb = []
                 for s in range(0, len(keys), 128):
                     states, mask, ids = self.batch(keys[s : s + 128])
-                    emb.append(self.model.score_embed_from_states(states, mask, ids, incitement=False))
+                    emb.append(self.model.score_embed_from_states(states, mask, ids))
                 emb = torch.cat(emb)
                 owner = torch.tensor(owners, device=emb.device)
                 for i, article in enumerate(chunk):
@@ -371,7 +369,7 @@ def _anchor_loss(model, cache: StateCache, emb: torch.Tensor, batch, chunk_keys,
         sample = rng.sample(chunk_keys, min(8, len(chunk_keys)))
         states, mask, _ = cache.batch(sample)
         with autocast_context(precision):
-            chunk_emb = model.score_embed_from_states(states, mask, incitement=False).float()
+            chunk_emb = model.score_embed_from_states(states, mask).float()
         chunk_anchors = torch.stack([cache.anchors[k] for k in sample]).to(emb.device)
         loss = loss + (1 - nn.functional.cosine_similarity(chunk_emb, chunk_anchors, dim=-1)).mean()
     return loss
@@ -424,20 +422,13 @@ def incitement_targets(batch, teacher: dict[str, float], weight: float) -> tuple
     return rows, targets
 
 
-def reset_scoring(model, off_topic: bool = True) -> None:
-    """Fresh scoring path: top layers copied from the encoder, heads re-initialised (and the word
-    weights of an "interaction" head recomputed by the next training run). With `off_topic` False
-    (a model whose incitement has layers of its own), only incitement's layers and head start afresh."""
-    if not off_topic and model.incitement_top is None:
-        raise ValueError("incitement reads the scoring path (incitement_layers 0): resetting it resets off-topic too")
-    model.init_incitement_top_from_encoder()
-    heads = [model.incitement_head]
-    if off_topic:
-        model.init_score_top_from_encoder()
-        if hasattr(model, "lexical_weight"):
-            model.lexical_weight.zero_()
-        heads.append(model.off_topic_head)
-    for head in heads:
+def reset_scoring(model) -> None:
+    """Fresh scoring path: top layer copied from the encoder, heads re-initialised (and the word
+    weights of an "interaction" head recomputed by the next training run)."""
+    model.init_score_top_from_encoder()
+    if hasattr(model, "lexical_weight"):
+        model.lexical_weight.zero_()
+    for head in (model.incitement_head, model.off_topic_head):
         for module in head:
             if isinstance(module, nn.Linear):
                 module.reset_parameters()
@@ -450,22 +441,13 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     leave-one-source-out folds of the evaluation): the shared layers never change here.
 
     `config` carries scoring_epochs, scoring_lr, scoring_head_lr, scoring_batch, scoring_max_tokens,
-    negatives_per_epoch, positive_repeat, contrast_repeat, anchor_weight, contrastive_weight,
-    keep_off_topic and device (see TrainConfig). The model trains on that device and comes back on the CPU.
+    negatives_per_epoch, positive_repeat, contrast_repeat, anchor_weight, contrastive_weight and
+    device (see TrainConfig). The model trains on that device and comes back on the CPU.
     """
     rng = rng or random.Random(config.seed)
-    # Keeping off-topic as it is (scoring layers, head, bank, calibration) needs incitement layers of its own.
-    keep_off_topic = bool(getattr(config, "keep_off_topic", False))
-    if keep_off_topic and model.incitement_top is None:
-        raise ValueError("keep_off_topic needs incitement_layers > 0: incitement would otherwise train the off-topic path")
     for p in model.parameters():
         p.requires_grad_(False)
-    layers = list(model.incitement_top.parameters()) if model.incitement_top is not None else []
-    heads = list(model.incitement_head.parameters())
-    if not keep_off_topic:
-        layers += list(model.score_top.parameters())
-        heads += list(model.off_topic_head.parameters())
-    trainable = layers + heads
+    trainable = list(model.score_top.parameters()) + list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters())
     for p in trainable:
         p.requires_grad_(True)
     cache = cache or StateCache(model, tokenizer, config.scoring_max_tokens, getattr(config, "cache_dir", None))
@@ -487,16 +469,17 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
         to_teacher = nn.Linear(model.encoder.config.hidden_size, teacher_emb.shape[1]).to(cache.device)
         distil_params = list(to_teacher.parameters())
         trainable += distil_params
-    anchor_weight = 0.0 if keep_off_topic else getattr(config, "anchor_weight", 0.0)
-    contrastive_weight = 0.0 if keep_off_topic else getattr(config, "contrastive_weight", 0.0)
+    anchor_weight = getattr(config, "anchor_weight", 0.0)
+    contrastive_weight = getattr(config, "contrastive_weight", 0.0)
     # Anchored article chunks: the training articles' only (the cache may hold other splits' too).
     chunk_keys = [k for a in dict.fromkeys(ex.article for ex in train if ex.article) for k in cache.article_rows[text_key(a)]]
     if anchor_weight > 0:
         cache.add_anchors([text_key(ex.text) for ex in train] + chunk_keys)
     optimizer = torch.optim.AdamW(
         [
-            {"params": layers, "lr": config.scoring_lr},
-            {"params": heads + distil_params, "lr": config.scoring_head_lr},
+            {"params": list(model.score_top.parameters()), "lr": config.scoring_lr},
+            {"params": list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters()) + distil_params,
+             "lr": config.scoring_head_lr},
         ],
         weight_decay=0.01,
     )
@@ -512,9 +495,8 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
         items = first_epoch if epoch == 0 else _epoch_items(train, rng, config.negatives_per_epoch, config.positive_repeat, config.contrast_repeat)
         model.train()
         model.encoder.eval()
-        articles = {} if keep_off_topic else cache.article_embeddings([ex.article for ex in items if ex.article])
-        if not keep_off_topic:
-            refresh_off_topic_bank(model, cache, bank)
+        articles = cache.article_embeddings([ex.article for ex in items if ex.article])
+        refresh_off_topic_bank(model, cache, bank)
         running = 0.0
         for batch in _length_bucketed_batches(items, cache, config.scoring_batch, rng):
             if step >= total_steps:
@@ -535,7 +517,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 target = torch.tensor(inc_targets, device=emb.device)
                 losses.append(bce(model.incitement_logits(emb[inc_rows]), target))
             off_rows = [i for i, ex in enumerate(batch) if ex.off_topic is not None and ex.article]
-            if off_rows and not keep_off_topic:
+            if off_rows:
                 a = torch.stack([articles[text_key(batch[i].article)] for i in off_rows])
                 target = torch.tensor([float(batch[i].off_topic) for i in off_rows], device=emb.device)
                 losses.append(bce(model.off_topic_logits(emb[off_rows], a), target))
@@ -544,7 +526,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 if found:
                     rows, target_rows = zip(*found)
                     target = teacher_emb[list(target_rows)].to(emb.device)
-                    mapped = to_teacher(model.incitement_embedding(emb[list(rows)]))
+                    mapped = to_teacher(emb[list(rows)])
                     losses.append(embedding_weight * (1 - nn.functional.cosine_similarity(mapped, target, dim=-1)).mean())
             if contrastive_weight > 0:
                 losses.append(contrastive_weight * _contrastive_loss(model, emb, batch, articles))
@@ -561,25 +543,22 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
             if step % 100 == 0:
                 logger.info("scoring epoch %d step %d/%d loss %.4f", epoch + 1, step, total_steps, running)
     model.eval()
-    if not keep_off_topic:
-        refresh_off_topic_bank(model, cache, bank)
+    refresh_off_topic_bank(model, cache, bank)
     for p in model.parameters():
         p.requires_grad_(True)
-    metrics = calibrate_scoring(model, cache, dev, ("incitement",) if keep_off_topic else LABELS)
+    metrics = calibrate_scoring(model, cache, dev)
     model.to("cpu")
     return metrics
 
 
-def calibrate_scoring(model, cache: StateCache, dev, labels: tuple[str, ...] = LABELS) -> dict:
-    """Fit Platt scaling per label (of `labels`) on the dev split; report ECE before and after."""
+def calibrate_scoring(model, cache: StateCache, dev) -> dict:
+    """Fit Platt scaling per label on the dev split; report ECE before and after."""
     inc_logits, off_logits = predict_logits(model, cache, dev)
     metrics = {}
     for label, logits, getter in (
         ("incitement", inc_logits, lambda ex: ex.incitement),
         ("off_topic", off_logits, lambda ex: ex.off_topic),
     ):
-        if label not in labels:
-            continue
         rows = [i for i, ex in enumerate(dev) if getter(ex) is not None and not np.isnan(logits[i])]
         if len(rows) < 20 or len({round(float(getter(dev[i]))) for i in rows}) < 2:
             logger.warning("%s: too few dev labels to calibrate; keeping temperature 1, bias 0", label)

@@ -84,8 +84,6 @@ class TrainConfig:
     contrastive_weight: float = 0.2
     reset_scoring: bool | None = None
     score_top_layers: int | None = None
-    incitement_layers: int | None = None
-    keep_off_topic: bool = False
     device: str = "auto"
     segment_top: bool = True
     segment_extra_depths: list[int] = dataclasses.field(default_factory=list)
@@ -120,7 +118,6 @@ class TrainConfig:
             "teacher_embedding_weight": self.teacher_embedding_weight >= 0,
             "contrastive_weight": self.contrastive_weight >= 0,
             "score_top_layers": self.score_top_layers is None or self.score_top_layers >= 1,
-            "incitement_layers": self.incitement_layers is None or self.incitement_layers >= 0,
             "device": self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
             "finetune_batch_pages": self.finetune_batch_pages >= 1,
             "segment_extra_depths": len(set(self.segment_extra_depths)) == len(self.segment_extra_depths)
@@ -441,7 +438,7 @@ def initial_model(config: TrainConfig):
         model.config.name, model.config.version = config.model_name, config.model_version
         changes = {
             name: getattr(config, name)
-            for name in ("off_topic_features", "segment_top", "score_top_layers", "incitement_layers")
+            for name in ("off_topic_features", "segment_top", "score_top_layers")
             if getattr(config, name) is not None and getattr(model.config, name) != getattr(config, name)
         }
         if tuple(config.segment_extra_depths) != model.config.segment_extra_depths:
@@ -461,7 +458,6 @@ def initial_model(config: TrainConfig):
         max_line_tokens=config.max_line_tokens,
         off_topic_features=config.off_topic_features,
         score_top_layers=config.score_top_layers or 1,
-        incitement_layers=config.incitement_layers or 0,
         segment_top=config.segment_top,
         segment_extra_depths=tuple(config.segment_extra_depths),
     )
@@ -474,18 +470,15 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
     A new off-topic head starts untrained; a new segmentation top starts as a copy of the encoder's
     top layers (so segmentation behaves exactly as before until it is trained); other line-embedding
     depths give segmentation a new, untrained input layer (train the segmentation heads again); another
-    number of scoring layers starts the scoring path afresh as a copy of the encoder's layers, and
-    another number of incitement layers starts those afresh the same way.
+    number of scoring layers starts the scoring path afresh as a copy of the encoder's layers.
     """
     logger.info("model changes: %s", ", ".join(f"{k}: {getattr(model.config, k)} -> {v}" for k, v in changes.items()))
     new_model = ModClfModel(dataclasses.replace(model.config, **changes), model.encoder)
     new_model.init_segment_top_from_encoder()
     new_model.init_score_top_from_encoder()
-    new_model.init_incitement_top_from_encoder()
     fresh = ("off_topic_",) if "off_topic_features" in changes else ()
     fresh += ("score_top.", "segment_top.") if "score_top_layers" in changes else ()
     fresh += ("segment_in.",) if "segment_extra_depths" in changes else ()
-    fresh += ("incitement_top.",) if "incitement_layers" in changes else ()
     kept = {k: v for k, v in model.state_dict().items() if not k.startswith(fresh)}
     new_model.load_state_dict(kept, strict=False)
     return new_model
@@ -549,7 +542,7 @@ def train(config: TrainConfig, pages: dict | None = None, scoring: tuple[list, l
         logger.info("scoring: %d train examples, %d dev examples", len(train_set), len(dev_set))
         fresh = config.init == "base" or not Path(config.init, "modclf_config.json").exists()
         if config.reset_scoring if config.reset_scoring is not None else fresh:
-            reset_scoring(model, off_topic=not config.keep_off_topic)
+            reset_scoring(model)
         calibration = train_scoring(model, tokenizer, train_set, dev_set, config, rng)
         history.append({"stage": "scoring", "calibration": calibration})
         save("last")
