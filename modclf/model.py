@@ -78,6 +78,9 @@ class ModelConfig:
     off_topic_features: str = "similarity"
     # Token ids behind the "interaction" comment features (filled from the tokenizer when built).
     off_topic_cues: dict = field(default_factory=dict)
+    # Off-topic reads a linear map of the scoring embedding (trained to keep a reference model's
+    # similarity, training's anchor_to) rather than the embedding itself, so incitement may use the rest.
+    topic_map: bool = False
     off_topic_bank_size: int = 256  # typical-article embeddings stored with the model
     off_topic_bank_top_k: int = 10  # a comment's background similarity: mean of its top-k bank cosines
     dropout: float = 0.1
@@ -367,6 +370,11 @@ class ModClfModel(nn.Module):
             raise ValueError(
                 f"off_topic_features must be 'interaction', 'similarity' or 'pair', got {config.off_topic_features!r}"
             )
+        self.topic_map = nn.Linear(hidden, hidden) if config.topic_map else None
+        if self.topic_map is not None:
+            with torch.no_grad():  # starts as the identity: off-topic first sees the embedding itself
+                self.topic_map.weight.copy_(torch.eye(hidden))
+                self.topic_map.bias.zero_()
 
     def _top_layers(self) -> nn.ModuleList:
         """Task-specific copies of the encoder's top layers (same shapes, PyTorch layers)."""
@@ -512,16 +520,21 @@ class ModClfModel(nn.Module):
         hidden = self.encoder.config.hidden_size
         return self.incitement_head(comment_embeddings[:, :hidden]).squeeze(-1)
 
+    def topic_embedding(self, embeddings: torch.Tensor) -> torch.Tensor:
+        """What off-topic compares: the pooled part of scoring embeddings, through the topic map if any."""
+        pooled = embeddings[:, : self.encoder.config.hidden_size].float()
+        return self.topic_map(pooled).float() if self.topic_map is not None else pooled
+
     def off_topic_logits(self, comment_embeddings: torch.Tensor, article_embeddings: torch.Tensor) -> torch.Tensor:
         hidden = self.encoder.config.hidden_size
-        c = nn.functional.normalize(comment_embeddings[:, :hidden].float(), dim=-1)
-        a = nn.functional.normalize(article_embeddings[:, :hidden].float(), dim=-1)
+        c = nn.functional.normalize(self.topic_embedding(comment_embeddings), dim=-1)
+        a = nn.functional.normalize(self.topic_embedding(article_embeddings), dim=-1)
         cosine = (c * a).sum(-1, keepdim=True)
         if self.config.off_topic_features == "pair":
             return self.off_topic_head(torch.cat([c, a, c * a, (c - a).abs(), cosine], dim=-1)).squeeze(-1)
         # "Great article, thanks" is close to every article; a comment about this story is closer
         # to this article than to typical ones. The bank gives the comment's background similarity.
-        bank = nn.functional.normalize(self.off_topic_bank.float(), dim=-1)
+        bank = nn.functional.normalize(self.topic_embedding(self.off_topic_bank), dim=-1)
         k = min(self.config.off_topic_bank_top_k, bank.shape[0])
         background = (c @ bank.T).topk(k, dim=-1).values.mean(-1, keepdim=True)
         features = [cosine, cosine - background]

@@ -323,3 +323,48 @@ def test_distilling_teacher_embeddings_trains_and_ships_nothing_of_the_teacher(t
     (teacher / "embedding_keys.json").write_text(json.dumps(["one key"]))
     with pytest.raises(ConfigError, match="1 keys for embeddings"):
         load_teacher_embeddings(teacher)
+
+
+def test_a_topic_map_anchored_to_a_reference_model_trains_and_round_trips(tiny_encoder_dir, tmp_path):
+    """Six own layers may drift for incitement; off-topic reads a linear map held near the reference's embeddings."""
+    from modclf.bert import BertTokenizer
+    from modclf.model import ModelConfig, build_model, load_model, save_model
+    from modclf.training.scoring import StateCache, text_key
+    from modclf.training.train import initial_model
+
+    tokenizer = BertTokenizer.from_pretrained(tiny_encoder_dir)
+    old = build_model(ModelConfig(name="old", segment_hidden=32, head_hidden=16, segment_top=False), tiny_encoder_dir)
+    torch.manual_seed(0)
+    with torch.no_grad():  # a reference whose scoring layer differs from the encoder's own
+        for p in old.score_top.parameters():
+            p.add_(torch.randn_like(p))
+    save_model(old, tokenizer, tmp_path / "old")
+    old, _ = load_model(tmp_path / "old")
+
+    # The anchors are the reference's off-topic embeddings, not the pretrained layers'.
+    config = TrainConfig(init=str(tmp_path / "old"), tasks=["scoring"], segment_top=False, score_top_layers=2, topic_map=True)
+    model, _ = initial_model(config)
+    assert model.topic_map is not None and torch.equal(model.topic_map.weight, torch.eye(32))
+    cache = StateCache(model, tokenizer, 32)
+    texts = ["They should all be shot.", "Nice weather today."]
+    cache.add_texts(texts)
+    cache.add_anchors([text_key(t) for t in texts], reference=old)
+    encoded = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        expected = old.eval().score_embed(encoded["input_ids"], encoded["attention_mask"])
+    got = torch.stack([cache.anchors[text_key(t)] for t in texts])
+    assert torch.allclose(got, expected, atol=0.05)
+    cache.add_anchors([text_key(t) for t in texts])  # pretrained anchors replace the reference's
+    assert not torch.allclose(torch.stack([cache.anchors[text_key(t)] for t in texts]), expected, atol=0.05)
+
+    config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"], scoring_epochs=1,
+                         scoring_batch=12, segment_top=False, score_top_layers=2, topic_map=True, device="cpu",
+                         anchor_weight=1.0, anchor_to=str(tmp_path / "old"), reset_scoring=True)
+    new, _ = load_model(train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev"))))
+    assert new.config.topic_map and not torch.equal(new.topic_map.weight, torch.eye(32))
+    comment, article = torch.randn(3, 32), torch.randn(3, 32)
+    logits = new.off_topic_logits(comment, article)
+    assert logits.shape == (3,) and torch.isfinite(logits).all()
+    with torch.no_grad():
+        new.topic_map.weight.mul_(-1.0)  # off-topic reads the map: changing it changes the logits
+    assert not torch.allclose(new.off_topic_logits(comment, article), logits)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import logging
 import math
@@ -718,6 +719,11 @@ def evaluate(
     grids = {label: threshold_grid(model, cache, data, label) for label in LABELS}
 
     loso = []
+    fold_config = config
+    if loso_sources and getattr(config, "anchor_to", None):
+        # The anchor model saw every source: a fold anchored to it would not leave its source out.
+        logger.info("leave-one-source-out folds anchor to the pretrained encoder, not %s (it saw every source)", config.anchor_to)
+        fold_config = dataclasses.replace(config, anchor_to=None)
     if loso_sources:
         saved_state = copy.deepcopy(model.state_dict())
         saved_calibration = copy.deepcopy(model.config.calibration)
@@ -736,7 +742,7 @@ def evaluate(
                 torch.manual_seed(seed)
                 reset_scoring(model)
                 calibration = train_scoring(
-                    model, tokenizer, train, dev, config, random.Random(config.seed), cache=cache
+                    model, tokenizer, train, dev, fold_config, random.Random(config.seed), cache=cache
                 )
                 fold_baselines = {label: Baselines(label, train, shared, seed)}
                 rows = evaluate_sets(

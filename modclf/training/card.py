@@ -187,6 +187,8 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
         "IDF-weighted word overlap with the article and whether the comment holds a link or addresses someone",
         "similarity": "an off-topic head on the comment-article cosine and its excess over a bank of typical articles",
     }.get(config.get("off_topic_features"), "an off-topic head on the concatenated comment and article embeddings")
+    if config.get("topic_map"):
+        off_topic_head += " (read through a linear topic map, so incitement may use the rest of the embedding)"
     base = config.get("base")
     if base and "package" in base:
         weights = (

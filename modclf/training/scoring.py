@@ -98,6 +98,7 @@ class StateCache:
         self.ids: dict[str, torch.Tensor] = {}
         self.article_rows: dict[str, list[str]] = {}
         self.anchors: dict[str, torch.Tensor] = {}
+        self.anchors_from_reference = False  # whether `anchors` came from a reference model (add_anchors)
         self.folder = None
         if folder is not None:
             self.folder = Path(folder) / self._fingerprint()
@@ -214,25 +215,36 @@ class StateCache:
         states, mask, ids = self.batch([text_key(t) for t in texts])
         return self.model.score_embed_from_states(states, mask, ids)
 
-    def add_anchors(self, keys: list[str]) -> None:
-        """The pretrained top layer's pooled embedding of each cached text (no gradient): what the
-        scoring layer's embeddings are held near, so training for incitement cannot erode the
-        similarity that off-topic relies on."""
+    def add_anchors(self, keys: list[str], reference=None) -> None:
+        """Each cached text's anchor (no gradient): the pooled embedding of the pretrained top layers,
+        or of a `reference` model's scoring path (e.g. the released model's). Off-topic's embeddings
+        are held near them, so training for incitement cannot erode the similarity off-topic relies on.
+        The pretrained anchors are kept for later calls; a reference's are made afresh each call."""
         import copy
 
+        if reference is not None or self.anchors_from_reference:
+            self.anchors.clear()
+        self.anchors_from_reference = reference is not None
         todo = [k for k in dict.fromkeys(keys) if k not in self.anchors]
         if not todo:
             return
-        frozen = copy.deepcopy(self.model.score_top)
-        self.model._copy_encoder_top(frozen)
-        frozen.eval()
+        if reference is None:
+            frozen = copy.deepcopy(self.model.score_top)
+            self.model._copy_encoder_top(frozen)
+            frozen.eval()
+        else:
+            reference = reference.eval().to(self.device)
+        hidden = self.model.encoder.config.hidden_size
         todo.sort(key=lambda k: self.states[k].shape[0])
         with torch.no_grad(), autocast_context(resolve_precision("auto")):
             for start in range(0, len(todo), 256):
                 chunk = todo[start : start + 256]
-                states, mask, _ = self.batch(chunk)
-                pooled = self.model.top_embed_from_states(frozen, states, mask).float()
-                for k, row in zip(chunk, pooled.cpu()):
+                states, mask, ids = self.batch(chunk)
+                if reference is None:
+                    pooled = self.model.top_embed_from_states(frozen, states, mask).float()
+                else:
+                    pooled = reference.topic_embedding(reference.score_embed(ids, mask)).float()
+                for k, row in zip(chunk, pooled[:, :hidden].cpu()):
                     self.anchors[k] = row.clone()
 
     def article_embeddings(self, articles: list[str]) -> dict[str, torch.Tensor]:
@@ -351,25 +363,23 @@ def _contrastive_loss(model, emb: torch.Tensor, batch, articles: dict) -> torch.
     keys = list(dict.fromkeys(text_key(batch[i].article) for i in rows))
     if len(keys) < 2:
         return torch.zeros((), device=emb.device)
-    hidden = model.encoder.config.hidden_size
-    c = nn.functional.normalize(emb[rows, :hidden], dim=-1)
-    a = nn.functional.normalize(torch.stack([articles[k][:hidden] for k in keys]), dim=-1)
+    c = nn.functional.normalize(model.topic_embedding(emb[rows]), dim=-1)
+    a = nn.functional.normalize(model.topic_embedding(torch.stack([articles[k] for k in keys])), dim=-1)
     target = torch.tensor([keys.index(text_key(batch[i].article)) for i in rows], device=emb.device)
     return nn.functional.cross_entropy(c @ a.T / 0.05, target)
 
 
 def _anchor_loss(model, cache: StateCache, emb: torch.Tensor, batch, chunk_keys, rng, precision) -> torch.Tensor:
-    """1 - cosine between the scoring layer's embeddings and the pretrained top layer's, over the
-    batch's comments and a few article chunks: the scoring layer may learn incitement, but the
-    similarity geometry that off-topic reads stays close to the pretrained encoder's."""
-    hidden = model.encoder.config.hidden_size
+    """1 - cosine between what off-topic reads (the topic embedding) and the anchors, over the
+    batch's comments and a few article chunks: the scoring layers may learn incitement, but the
+    similarity geometry that off-topic reads stays close to the anchors' (StateCache.add_anchors)."""
     anchors = torch.stack([cache.anchors[text_key(ex.text)] for ex in batch]).to(emb.device)
-    loss = (1 - nn.functional.cosine_similarity(emb[:, :hidden], anchors, dim=-1)).mean()
+    loss = (1 - nn.functional.cosine_similarity(model.topic_embedding(emb), anchors, dim=-1)).mean()
     if chunk_keys:
         sample = rng.sample(chunk_keys, min(8, len(chunk_keys)))
         states, mask, _ = cache.batch(sample)
         with autocast_context(precision):
-            chunk_emb = model.score_embed_from_states(states, mask).float()
+            chunk_emb = model.topic_embedding(model.score_embed_from_states(states, mask))
         chunk_anchors = torch.stack([cache.anchors[k] for k in sample]).to(emb.device)
         loss = loss + (1 - nn.functional.cosine_similarity(chunk_emb, chunk_anchors, dim=-1)).mean()
     return loss
@@ -432,6 +442,10 @@ def reset_scoring(model) -> None:
         for module in head:
             if isinstance(module, nn.Linear):
                 module.reset_parameters()
+    if model.topic_map is not None:
+        with torch.no_grad():
+            model.topic_map.weight.copy_(torch.eye(model.topic_map.in_features))
+            model.topic_map.bias.zero_()
 
 
 def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | None = None, cache: StateCache | None = None) -> dict:
@@ -447,7 +461,9 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     rng = rng or random.Random(config.seed)
     for p in model.parameters():
         p.requires_grad_(False)
-    trainable = list(model.score_top.parameters()) + list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters())
+    heads = list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters())
+    heads += list(model.topic_map.parameters()) if model.topic_map is not None else []
+    trainable = list(model.score_top.parameters()) + heads
     for p in trainable:
         p.requires_grad_(True)
     cache = cache or StateCache(model, tokenizer, config.scoring_max_tokens, getattr(config, "cache_dir", None))
@@ -474,12 +490,17 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     # Anchored article chunks: the training articles' only (the cache may hold other splits' too).
     chunk_keys = [k for a in dict.fromkeys(ex.article for ex in train if ex.article) for k in cache.article_rows[text_key(a)]]
     if anchor_weight > 0:
-        cache.add_anchors([text_key(ex.text) for ex in train] + chunk_keys)
+        reference = None
+        if getattr(config, "anchor_to", None):
+            from modclf.model import load_model
+
+            reference = load_model(config.anchor_to)[0]
+            logger.info("anchoring off-topic to %s %s", reference.config.name, reference.config.version)
+        cache.add_anchors([text_key(ex.text) for ex in train] + chunk_keys, reference)
     optimizer = torch.optim.AdamW(
         [
             {"params": list(model.score_top.parameters()), "lr": config.scoring_lr},
-            {"params": list(model.incitement_head.parameters()) + list(model.off_topic_head.parameters()) + distil_params,
-             "lr": config.scoring_head_lr},
+            {"params": heads + distil_params, "lr": config.scoring_head_lr},
         ],
         weight_decay=0.01,
     )

@@ -77,6 +77,8 @@ class TrainConfig:
     off_topic_features: str = "similarity"
     cache_dir: str | None = None
     anchor_weight: float = 0.0
+    anchor_to: str | None = None
+    topic_map: bool | None = None
     teacher_labels: str | None = None
     teacher_weight: float = 0.5
     teacher_embeddings: str | None = None
@@ -438,7 +440,7 @@ def initial_model(config: TrainConfig):
         model.config.name, model.config.version = config.model_name, config.model_version
         changes = {
             name: getattr(config, name)
-            for name in ("off_topic_features", "segment_top", "score_top_layers")
+            for name in ("off_topic_features", "segment_top", "score_top_layers", "topic_map")
             if getattr(config, name) is not None and getattr(model.config, name) != getattr(config, name)
         }
         if tuple(config.segment_extra_depths) != model.config.segment_extra_depths:
@@ -458,6 +460,7 @@ def initial_model(config: TrainConfig):
         max_line_tokens=config.max_line_tokens,
         off_topic_features=config.off_topic_features,
         score_top_layers=config.score_top_layers or 1,
+        topic_map=bool(config.topic_map),
         segment_top=config.segment_top,
         segment_extra_depths=tuple(config.segment_extra_depths),
     )
@@ -470,7 +473,8 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
     A new off-topic head starts untrained; a new segmentation top starts as a copy of the encoder's
     top layers (so segmentation behaves exactly as before until it is trained); other line-embedding
     depths give segmentation a new, untrained input layer (train the segmentation heads again); another
-    number of scoring layers starts the scoring path afresh as a copy of the encoder's layers.
+    number of scoring layers starts the scoring path afresh as a copy of the encoder's layers; a new
+    topic map starts as the identity.
     """
     logger.info("model changes: %s", ", ".join(f"{k}: {getattr(model.config, k)} -> {v}" for k, v in changes.items()))
     new_model = ModClfModel(dataclasses.replace(model.config, **changes), model.encoder)
@@ -479,6 +483,7 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
     fresh = ("off_topic_",) if "off_topic_features" in changes else ()
     fresh += ("score_top.", "segment_top.") if "score_top_layers" in changes else ()
     fresh += ("segment_in.",) if "segment_extra_depths" in changes else ()
+    fresh += ("topic_map.",) if "topic_map" in changes else ()
     kept = {k: v for k, v in model.state_dict().items() if not k.startswith(fresh)}
     new_model.load_state_dict(kept, strict=False)
     return new_model
