@@ -368,3 +368,55 @@ def test_a_topic_map_anchored_to_a_reference_model_trains_and_round_trips(tiny_e
     with torch.no_grad():
         new.topic_map.weight.mul_(-1.0)  # off-topic reads the map: changing it changes the logits
     assert not torch.allclose(new.off_topic_logits(comment, article), logits)
+
+
+def test_off_topic_taken_over_from_the_anchor_model_scores_as_it_does(tiny_encoder_dir, tmp_path):
+    import copy
+    import dataclasses
+
+    from modclf.bert import BertTokenizer
+    from modclf.model import ModelConfig, build_model, load_model, save_model
+    from modclf.training.scoring import StateCache, refresh_off_topic_bank, take_off_topic, text_key
+
+    tokenizer = BertTokenizer.from_pretrained(tiny_encoder_dir)
+    torch.manual_seed(0)
+    reference = build_model(ModelConfig(name="ref", segment_hidden=32, head_hidden=16, segment_top=False), tiny_encoder_dir)
+    reference.config.calibration["off_topic"] = [1.5, -0.25]
+    with torch.no_grad():
+        for p in reference.score_top.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    texts = [ex.text for ex in _scoring_examples("train")]
+    articles = ["The council approved the new harbour bridge after a long debate.", "Rain is expected all week."]
+
+    # A model whose scoring path is the reference's, with a scrambled topic map: the fit finds the
+    # identity again, and off-topic then scores exactly as the reference does.
+    model = build_model(dataclasses.replace(reference.config, topic_map=True), tiny_encoder_dir)
+    model.load_state_dict(reference.state_dict(), strict=False)
+    with torch.no_grad():
+        model.topic_map.weight.copy_(torch.randn(32, 32))
+    cache = StateCache(model, tokenizer, 32)
+    cache.add_texts(texts)
+    cache.add_articles(articles)
+    keys = [text_key(t) for t in texts] + [k for a in articles for k in cache.article_rows[text_key(a)]]
+    fit = take_off_topic(model, reference, cache, keys, articles, ridge=1e-6)
+    assert fit["mean_cosine"] > 0.999
+    assert model.config.calibration["off_topic"] == [1.5, -0.25]
+    reference = copy.deepcopy(reference)
+    refresh_off_topic_bank(reference, StateCache(reference, tokenizer, 32), articles)
+    with torch.no_grad():
+        comment = cache.text_embeddings(texts[:6])  # the two models' scoring paths are the same
+        article = cache.article_embeddings(articles)[text_key(articles[0])].expand(6, -1)
+        assert torch.allclose(model.off_topic_logits(comment, article), reference.off_topic_logits(comment, article), atol=1e-3)
+
+    # In training (off_topic_from_anchor): the head and calibration are the anchor model's.
+    save_model(reference, tokenizer, tmp_path / "ref")
+    config = TrainConfig(init=str(tmp_path / "ref"), output_dir=str(tmp_path / "run"), tasks=["scoring"], scoring_epochs=1,
+                         scoring_batch=12, segment_top=False, score_top_layers=2, topic_map=True, device="cpu",
+                         anchor_weight=1.0, anchor_to=str(tmp_path / "ref"), off_topic_from_anchor=True, reset_scoring=True)
+    new, _ = load_model(train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev"))))
+    saved_reference, _ = load_model(tmp_path / "ref")
+    assert new.config.calibration["off_topic"] == saved_reference.config.calibration["off_topic"]
+    for a, b in zip(new.off_topic_head.state_dict().values(), saved_reference.off_topic_head.state_dict().values()):
+        assert torch.equal(a, b)
+    with pytest.raises(ConfigError, match="needs topic_map"):
+        take_off_topic(saved_reference, saved_reference, StateCache(saved_reference, tokenizer, 32), [], [])

@@ -26,6 +26,8 @@ from modclf.config import ConfigError
 from modclf.encode import autocast_context, pad_batch, resolve_precision, tokenize
 from modclf.score import article_chunk_rows
 
+LABELS = ("incitement", "off_topic")
+
 logger = logging.getLogger(__name__)
 
 
@@ -318,6 +320,44 @@ def refresh_off_topic_bank(model, cache: StateCache, articles: list[str]) -> Non
     model.set_off_topic_bank(torch.stack([embedded[text_key(a)] for a in articles]))
 
 
+def take_off_topic(model, reference, cache: StateCache, keys: list[str], bank: list[str], ridge: float = 1e-3) -> dict:
+    """Make off-topic score as `reference` does: fit the topic map by least squares from this model's
+    pooled embeddings to the reference's off-topic embeddings (over cached `keys`: comments and
+    article chunks), then take over the reference's off-topic head and calibration, with the bank
+    recomputed from `bank` articles. The scoring layers stay as trained (incitement is untouched).
+    Returns the fit's mean and 5th-percentile cosine."""
+    if model.topic_map is None:
+        raise ConfigError("taking off-topic over from a reference needs topic_map: true")
+    for name in ("off_topic_features", "off_topic_bank_size", "off_topic_bank_top_k"):
+        if getattr(model.config, name) != getattr(reference.config, name):
+            raise ConfigError(f"the reference's {name} ({getattr(reference.config, name)!r}) differs from the model's "
+                              f"({getattr(model.config, name)!r}): its off-topic head cannot be taken over")
+    cache.add_anchors(keys, reference)
+    keys = list(dict.fromkeys(keys))
+    hidden = model.encoder.config.hidden_size
+    model.eval()
+    rows = []
+    with torch.no_grad(), autocast_context(resolve_precision("auto")):
+        for start in range(0, len(keys), 256):
+            states, mask, ids = cache.batch(keys[start : start + 256])
+            rows.append(model.score_embed_from_states(states, mask, ids)[:, :hidden].float().cpu())
+    x = torch.cat([torch.cat(rows).double(), torch.ones(len(keys), 1, dtype=torch.float64)], dim=1)
+    y = torch.stack([cache.anchors[k] for k in keys]).double()
+    gram = x.T @ x + ridge * len(keys) * torch.eye(x.shape[1], dtype=torch.float64)
+    solution = torch.linalg.solve(gram, x.T @ y)  # (hidden + 1, hidden): map, then bias
+    cosine = nn.functional.cosine_similarity(x @ solution, y, dim=-1)
+    with torch.no_grad():
+        model.topic_map.weight.copy_(solution[:hidden].T.float())
+        model.topic_map.bias.copy_(solution[hidden].float())
+        model.off_topic_head.load_state_dict(reference.off_topic_head.state_dict())
+    refresh_off_topic_bank(model, cache, bank)
+    model.config.calibration["off_topic"] = list(reference.config.calibration["off_topic"])
+    fit = {"mean_cosine": float(cosine.mean()), "p5_cosine": float(cosine.quantile(0.05)), "rows": len(keys)}
+    logger.info("off-topic taken over from %s %s: topic map fit cosine mean %.4f, 5th percentile %.4f over %d rows",
+                reference.config.name, reference.config.version, fit["mean_cosine"], fit["p5_cosine"], len(keys))
+    return fit
+
+
 def _length_bucketed_batches(items, cache: StateCache, batch_size: int, rng: random.Random) -> list:
     """Batches of similar token length (little padding), in random order.
 
@@ -489,12 +529,16 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     contrastive_weight = getattr(config, "contrastive_weight", 0.0)
     # Anchored article chunks: the training articles' only (the cache may hold other splits' too).
     chunk_keys = [k for a in dict.fromkeys(ex.article for ex in train if ex.article) for k in cache.article_rows[text_key(a)]]
-    if anchor_weight > 0:
-        reference = None
-        if getattr(config, "anchor_to", None):
-            from modclf.model import load_model
+    reference = None
+    if getattr(config, "anchor_to", None):
+        from modclf.model import load_model
 
-            reference = load_model(config.anchor_to)[0]
+        reference = load_model(config.anchor_to)[0]
+    take_over = bool(getattr(config, "off_topic_from_anchor", False))
+    if take_over and reference is None:
+        raise ConfigError("off_topic_from_anchor needs anchor_to: the model whose off-topic is taken over")
+    if anchor_weight > 0:
+        if reference is not None:
             logger.info("anchoring off-topic to %s %s", reference.config.name, reference.config.version)
         cache.add_anchors([text_key(ex.text) for ex in train] + chunk_keys, reference)
     optimizer = torch.optim.AdamW(
@@ -567,19 +611,24 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     refresh_off_topic_bank(model, cache, bank)
     for p in model.parameters():
         p.requires_grad_(True)
-    metrics = calibrate_scoring(model, cache, dev)
+    fit = take_off_topic(model, reference, cache, [text_key(ex.text) for ex in train] + chunk_keys, bank) if take_over else None
+    metrics = calibrate_scoring(model, cache, dev, ("incitement",) if take_over else LABELS)
+    if fit is not None:
+        metrics["off_topic_taken_over"] = {"from": f"{reference.config.name} {reference.config.version}", **fit}
     model.to("cpu")
     return metrics
 
 
-def calibrate_scoring(model, cache: StateCache, dev) -> dict:
-    """Fit Platt scaling per label on the dev split; report ECE before and after."""
+def calibrate_scoring(model, cache: StateCache, dev, labels: tuple[str, ...] = LABELS) -> dict:
+    """Fit Platt scaling per label (of `labels`) on the dev split; report ECE before and after."""
     inc_logits, off_logits = predict_logits(model, cache, dev)
     metrics = {}
     for label, logits, getter in (
         ("incitement", inc_logits, lambda ex: ex.incitement),
         ("off_topic", off_logits, lambda ex: ex.off_topic),
     ):
+        if label not in labels:
+            continue
         rows = [i for i, ex in enumerate(dev) if getter(ex) is not None and not np.isnan(logits[i])]
         if len(rows) < 20 or len({round(float(getter(dev[i]))) for i in rows}) < 2:
             logger.warning("%s: too few dev labels to calibrate; keeping temperature 1, bias 0", label)

@@ -78,6 +78,7 @@ class TrainConfig:
     cache_dir: str | None = None
     anchor_weight: float = 0.0
     anchor_to: str | None = None
+    off_topic_from_anchor: bool = False
     topic_map: bool | None = None
     teacher_labels: str | None = None
     teacher_weight: float = 0.5
