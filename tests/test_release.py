@@ -122,3 +122,16 @@ def test_the_ece_noise_floor_shrinks_with_the_set_and_is_what_a_calibrated_model
     labels = (rng.random(5000) < many).astype(float)  # calibrated by construction
     measured = release.weighted_ece(many, labels, np.ones((1, 5000)))[0]
     assert measured == pytest.approx(release.ece_noise_floor(many), abs=0.015)
+
+
+def test_leave_one_source_out_folds_keep_their_floors_and_a_changed_scoring_path_needs_them():
+    floors = QualityFloors("x", {"scoring": Bounds(at_least={"loso/incitement/gab/roc_auc": 0.81,
+                                                              "loso/incitement/edos/roc_auc": 0.82})})
+    folds = [{"label": "incitement", "left_out": "gab", "model": {"roc_auc": 0.85}},
+             {"label": "incitement", "left_out": "edos", "model": {"roc_auc": 0.80}}]
+    reasons = release.loso_reasons(folds, floors, scoring_changed=True, floors_bind=True)
+    assert reasons == ["scoring: loso/incitement/edos/roc_auc = 0.8000 is below its floor 0.82"]
+    assert release.loso_reasons(folds[:1], floors, True, True) == ["loso/incitement/edos/roc_auc: no fold in --scoring-eval"]
+    assert "no leave-one-source-out folds" in release.loso_reasons(None, floors, True, True)[0]
+    assert release.loso_reasons(None, floors, scoring_changed=False, floors_bind=True) == []
+    assert release.loso_reasons(folds, floors, True, floors_bind=False) == []

@@ -19,11 +19,14 @@ Each difference (candidate - released) gets a 95% bootstrap interval, the same r
 models (pages; comment groups for scoring). Refused when: a measured number breaks a floor in
 configs/quality_floors.yaml; or the candidate is worse than the released model beyond the noise
 (the interval lies wholly on the worse side) on any floor metric, calibration or policy rate; or a
-metric named in --improves is not better beyond the noise. A false-positive rate or calibration
+metric named in --improves is not better beyond the noise; or the scoring path changed and the
+leave-one-source-out folds of training/evaluate_scoring.py (--scoring-eval) are missing or break
+their loso/... floors. A false-positive rate or calibration
 error that has a ceiling in the floors file is judged by that ceiling alone (a release may spend
 headroom under it for recall); without one, by the side-by-side rule, and only on sets large enough to
 measure it (a perfectly calibrated model would score an ECE under ECE_RESOLUTION there; each set's
-`ece_noise` row prints that floor). On a pass it writes the
+`ece_noise` row prints that floor). `--scoring-only` runs the scoring side alone and writes nothing.
+On a pass it writes the
 folder (only the weights training changed), version bumped, with metrics.json and a model card, and prints the
 commit message that names the measured gain. Commit the folder in one commit.
 """
@@ -297,6 +300,21 @@ def decide(rows: dict[str, dict], floors, improves: list[str], floors_bind: bool
     return reasons
 
 
+def loso_reasons(loso: list[dict] | None, floors, scoring_changed: bool, floors_bind: bool) -> list[str]:
+    """Reasons to refuse from the leave-one-source-out folds: a changed scoring path needs them
+    measured (training/evaluate_scoring.py --out, passed as --scoring-eval), and each fold's
+    ROC-AUC must keep its loso/... floor."""
+    if loso is None:
+        return ["the scoring path changed but no leave-one-source-out folds were given (--scoring-eval)"] if scoring_changed else []
+    if not floors_bind:
+        return []
+    measured = {f"loso/{row['label']}/{row['left_out']}/roc_auc": row["model"]["roc_auc"]
+                for row in loso if row["model"].get("roc_auc") is not None}
+    wanted = [n for n in floors.sections["scoring"].at_least if n.startswith("loso/")]
+    missing = [f"{n}: no fold in --scoring-eval" for n in wanted if n not in measured]
+    return missing + floors.check("scoring", measured, require_all=False)
+
+
 def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> dict:
     """The candidate at each reduced precision this CPU runs natively, against its own fp32 numbers."""
     from modclf.encode import native_bf16
@@ -395,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--precision-pages", type=int, default=150, help="dev pages for the reduced-precision check")
     parser.add_argument("--bootstrap", type=int, default=500, help="bootstrap resamples")
     parser.add_argument("--dry-run", action="store_true", help="measure and decide, write nothing")
+    parser.add_argument("--scoring-only", action="store_true",
+                        help="the scoring side of the gate alone (no pages, no precision check; writes nothing): "
+                             "would a scoring candidate be refused?")
     parser.add_argument("--json", type=Path, default=None, help="also write the whole comparison here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -409,14 +430,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"release gate: candidate {args.candidate} ({models['candidate'].model_id}) against "
           f"{args.released} ({models['released'].model_id})")
 
-    dev = build_segmentation_data(data_dir)["dev"]
-    if args.pages:
-        dev = dev[:: max(1, len(dev) // args.pages)][: args.pages]
-    seg = segment_pages(models, dev)
-    pages = seg["pages"]
-    real = np.array([p.source != "synthetic" for p in pages])
-    page_weights = np.vstack([np.ones(len(pages)), bootstrap_weights([p.id for p in pages], args.bootstrap, 0)])
-    values = {name: segmentation_values(seg["counts"][name], page_weights, real) for name in models}
+    values = {name: {} for name in models}
+    if not args.scoring_only:
+        dev = build_segmentation_data(data_dir)["dev"]
+        if args.pages:
+            dev = dev[:: max(1, len(dev) // args.pages)][: args.pages]
+        seg = segment_pages(models, dev)
+        pages = seg["pages"]
+        real = np.array([p.source != "synthetic" for p in pages])
+        page_weights = np.vstack([np.ones(len(pages)), bootstrap_weights([p.id for p in pages], args.bootstrap, 0)])
+        values = {name: segmentation_values(seg["counts"][name], page_weights, real) for name in models}
 
     test = [ex for ex in build_scoring_data(data_dir) if ex.split == "test"] + load_holdout()
     if args.items:
@@ -432,6 +455,24 @@ def main(argv: list[str] | None = None) -> int:
     fingerprint = data_fingerprint(data_dir)
     floors_bind = fingerprint == floors.data_fingerprint and not (args.pages or args.items)  # not on samples
     reasons = decide(rows, floors, args.improves, floors_bind)
+    scoring_changed = not scoring_unchanged(models["candidate"], models["released"])
+    loso, loso_from = None, None
+    if args.scoring_eval:
+        loso = json.loads(args.scoring_eval.read_text()).get("leave_one_source_out") or None
+        loso_from = f"training/evaluate_scoring.py on the candidate ({args.scoring_eval.name})"
+    elif not scoring_changed:
+        previous = json.loads((args.released / "metrics.json").read_text()) if (args.released / "metrics.json").exists() else {}
+        loso = previous.get("scoring_leave_one_source_out")
+        loso_from = f"{models['released'].model_id}, whose scoring path this model keeps unchanged"
+    # The released model's folds were checked at its release; a changed scoring path brings its own.
+    reasons += loso_reasons(loso if args.scoring_eval else None, floors, scoring_changed, floors_bind)
+    if args.scoring_only:
+        print(f"\n{len(test)} test items, {args.bootstrap} bootstrap resamples")
+        print_table("scoring (test splits) and the default policy", rows, list(rows))
+        print("\nscoring side of the gate: " + ("REFUSED" if reasons else "passed") + f" ({time.time() - started:.0f} s)")
+        for reason in reasons:
+            print(f"  {reason}")
+        return 1 if reasons else 0
 
     sample = random.Random(0).sample(range(len(pages)), min(args.precision_pages, len(pages)))
     precision = precision_check(models["candidate"], test, scores["candidate"], [pages[i] for i in sample],
@@ -455,14 +496,6 @@ def main(argv: list[str] | None = None) -> int:
               f"(other data); only the side-by-side rules were applied")
 
     version = bump(models["released"].config.version, args.bump)
-    loso, loso_from = None, None
-    if args.scoring_eval:
-        loso = json.loads(args.scoring_eval.read_text()).get("leave_one_source_out")
-        loso_from = f"training/evaluate_scoring.py on the candidate ({args.scoring_eval.name})"
-    elif scoring_unchanged(models["candidate"], models["released"]):
-        previous = json.loads((args.released / "metrics.json").read_text()) if (args.released / "metrics.json").exists() else {}
-        loso = previous.get("scoring_leave_one_source_out")
-        loso_from = f"{models['released'].model_id}, whose scoring path this model keeps unchanged"
     comparison = {
         "candidate": str(args.candidate), "released": models["released"].model_id, "version": version,
         "pages": {"all": len(pages), "real": int(real.sum()), "synthetic": int((~real).sum())},

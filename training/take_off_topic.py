@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", type=Path, default=Path("models/modclf-base"), help="whose off-topic to take over")
     parser.add_argument("--out", type=Path, required=True, help="where the new model folder goes")
     parser.add_argument("--data-dir", default=None, help="default: the model's training config, else ../shared/data")
+    parser.add_argument("--ridge", type=float, default=1e-3, help="least-squares ridge, per row (default: %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -51,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     cache.add_texts([ex.text for ex in train])
     cache.add_articles(articles)
     keys = [text_key(ex.text) for ex in train] + [k for a in articles for k in cache.article_rows[text_key(a)]]
-    fit = take_off_topic(model, reference, cache, keys, bank_articles(train, model.config.off_topic_bank_size, config.seed))
+    fit = take_off_topic(model, reference, cache, keys, bank_articles(train, model.config.off_topic_bank_size, config.seed),
+                         args.ridge)
     save_model(model, tokenizer, args.out, dtype=torch.float32)
     (args.out / "training_config.yaml").write_text(to_yaml(config))
     metrics_path = args.model / "dev_metrics.json"
