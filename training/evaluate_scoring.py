@@ -721,9 +721,10 @@ def evaluate(
     loso = []
     fold_config = config
     if loso_sources and getattr(config, "anchor_to", None):
-        # The anchor model saw every source: a fold anchored to it would not leave its source out.
+        # The anchor model saw every source: a fold anchored to it (or taking its off-topic over)
+        # would not leave its source out.
         logger.info("leave-one-source-out folds anchor to the pretrained encoder, not %s (it saw every source)", config.anchor_to)
-        fold_config = dataclasses.replace(config, anchor_to=None)
+        fold_config = dataclasses.replace(config, anchor_to=None, off_topic_from_anchor=False)
     if loso_sources:
         saved_state = copy.deepcopy(model.state_dict())
         saved_calibration = copy.deepcopy(model.config.calibration)
