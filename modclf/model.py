@@ -371,10 +371,7 @@ class ModClfModel(nn.Module):
                 f"off_topic_features must be 'interaction', 'similarity' or 'pair', got {config.off_topic_features!r}"
             )
         self.topic_map = nn.Linear(hidden, hidden) if config.topic_map else None
-        if self.topic_map is not None:
-            with torch.no_grad():  # starts as the identity: off-topic first sees the embedding itself
-                self.topic_map.weight.copy_(torch.eye(hidden))
-                self.topic_map.bias.zero_()
+        self.reset_topic_map()
 
     def _top_layers(self) -> nn.ModuleList:
         """Task-specific copies of the encoder's top layers (same shapes, PyTorch layers)."""
@@ -519,6 +516,13 @@ class ModClfModel(nn.Module):
     def incitement_logits(self, comment_embeddings: torch.Tensor) -> torch.Tensor:
         hidden = self.encoder.config.hidden_size
         return self.incitement_head(comment_embeddings[:, :hidden]).squeeze(-1)
+
+    def reset_topic_map(self) -> None:
+        """The topic map as the identity: off-topic first sees the embedding itself."""
+        if self.topic_map is not None:
+            with torch.no_grad():
+                self.topic_map.weight.copy_(torch.eye(self.topic_map.in_features))
+                self.topic_map.bias.zero_()
 
     def topic_embedding(self, embeddings: torch.Tensor) -> torch.Tensor:
         """What off-topic compares: the pooled part of scoring embeddings, through the topic map if any."""

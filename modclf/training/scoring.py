@@ -100,7 +100,7 @@ class StateCache:
         self.ids: dict[str, torch.Tensor] = {}
         self.article_rows: dict[str, list[str]] = {}
         self.anchors: dict[str, torch.Tensor] = {}
-        self.anchors_from_reference = False  # whether `anchors` came from a reference model (add_anchors)
+        self.anchor_reference = None  # the reference model `anchors` came from (add_anchors); None = pretrained layers
         self.folder = None
         if folder is not None:
             self.folder = Path(folder) / self._fingerprint()
@@ -221,12 +221,12 @@ class StateCache:
         """Each cached text's anchor (no gradient): the pooled embedding of the pretrained top layers,
         or of a `reference` model's scoring path (e.g. the released model's). Off-topic's embeddings
         are held near them, so training for incitement cannot erode the similarity off-topic relies on.
-        The pretrained anchors are kept for later calls; a reference's are made afresh each call."""
+        Anchors are kept for later calls with the same reference (or none), dropped for another."""
         import copy
 
-        if reference is not None or self.anchors_from_reference:
+        if reference is not self.anchor_reference:
             self.anchors.clear()
-        self.anchors_from_reference = reference is not None
+            self.anchor_reference = reference
         todo = [k for k in dict.fromkeys(keys) if k not in self.anchors]
         if not todo:
             return
@@ -482,10 +482,7 @@ def reset_scoring(model) -> None:
         for module in head:
             if isinstance(module, nn.Linear):
                 module.reset_parameters()
-    if model.topic_map is not None:
-        with torch.no_grad():
-            model.topic_map.weight.copy_(torch.eye(model.topic_map.in_features))
-            model.topic_map.bias.zero_()
+    model.reset_topic_map()
 
 
 def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | None = None, cache: StateCache | None = None) -> dict:
