@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -420,3 +422,14 @@ def test_off_topic_taken_over_from_the_anchor_model_scores_as_it_does(tiny_encod
         assert torch.equal(a, b)
     with pytest.raises(ConfigError, match="needs topic_map"):
         take_off_topic(saved_reference, saved_reference, StateCache(saved_reference, tokenizer, 32), [], [])
+
+
+def test_model_card_says_which_layers_scoring_owns(tmp_path):
+    # A scoring path with all six layers of its own shares none with segmentation; the card must not say it does.
+    from modclf.training.card import write_model_card
+
+    for own, wanted, unwanted in [(6, "scoring owns all of its layers", "shared by two paths"),
+                                  (1, "shared by two paths", "scoring owns all")]:
+        (tmp_path / "modclf_config.json").write_text(json.dumps({"name": "m", "version": "0.0.1", "score_top_layers": own}))
+        card = write_model_card(tmp_path, ["gab"]).read_text()
+        assert wanted in card and unwanted not in card

@@ -33,6 +33,8 @@ DEFINITIONS = """\
   story, spam, ads, chit-chat aimed at nobody). A reply that argues with another commenter about the
   story is on-topic. Judged against the article; a comment with no article gets `off_topic: null`."""
 
+BASE_LAYERS = 6  # all-MiniLM-L6-v2
+
 LIMITATIONS = """\
 - Trained on English pages and comments; other languages are untested.
 - Reader comments on real pages are where segmentation is weakest. Real pages with labelled comment
@@ -201,11 +203,17 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
         weights = "`model.safetensors` (fp16) holds every weight; encoder config and tokenizer in `encoder/`"
     own = config.get("score_top_layers", 1)
     scoring_layers = "its own top layer" if own == 1 else f"its own top {own} encoder layers"
+    # all-MiniLM-L6-v2 has six layers: a scoring path that owns all six shares none with segmentation.
+    if own >= BASE_LAYERS:
+        layout = "all-MiniLM-L6-v2 twice: segmentation keeps the pretrained lower layers, scoring owns all of its layers."
+        scoring_layers = f"all {own} encoder layers, fine-tuned"
+    else:
+        layout = "all-MiniLM-L6-v2 whose lower layers are shared by two paths."
     metrics_text = _gate_sections(metrics) if "gate" in metrics else _metrics_table(metrics)
     changes = release_notes(metrics)
     card = f"""# {config["name"]} {config["version"]}
 
-A modclf model: all-MiniLM-L6-v2 whose lower layers are shared by two paths. Segmentation
+A modclf model: {layout} Segmentation
 ({segmentation_top}, then a BiGRU over the page's lines and a constrained decoder) labels every line
 body / boilerplate / comment and splits the comments one by one. Scoring ({scoring_layers}) feeds
 an incitement head and {off_topic_head}.
