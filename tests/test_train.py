@@ -100,7 +100,7 @@ def test_retraining_a_pair_head_model_gives_it_the_configured_head(tiny_encoder_
     assert (reloaded.config.off_topic_features, reloaded.config.segment_top) == ("pair", False)
     config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"],
                          scoring_epochs=1, scoring_batch=12, off_topic_features="interaction")
-    best = train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev")))
+    best = train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev") * 2))  # 24 off-topic dev labels
     new, _ = load_model(best)
     assert new.config.off_topic_features == "interaction"
     assert new.lexical_weight.abs().sum() > 0 and new.config.off_topic_cues  # word weights and cue tokens were fitted
@@ -378,7 +378,13 @@ def test_off_topic_taken_over_from_the_anchor_model_scores_as_it_does(tiny_encod
 
     from modclf.bert import BertTokenizer
     from modclf.model import ModelConfig, build_model, load_model, save_model
-    from modclf.training.scoring import StateCache, refresh_off_topic_bank, take_off_topic, text_key
+    from modclf.training.scoring import (
+        StateCache,
+        calibrate_scoring,
+        refresh_off_topic_bank,
+        take_off_topic,
+        text_key,
+    )
 
     tokenizer = BertTokenizer.from_pretrained(tiny_encoder_dir)
     torch.manual_seed(0)
@@ -403,6 +409,9 @@ def test_off_topic_taken_over_from_the_anchor_model_scores_as_it_does(tiny_encod
     fit = take_off_topic(model, reference, cache, keys, articles, ridge=1e-6)
     assert fit["mean_cosine"] > 0.999
     assert model.config.calibration["off_topic"] == [1.5, -0.25]
+    # 12 off-topic dev labels are too few to refit: the taken-over calibration stays.
+    calibrate_scoring(model, cache, _scoring_examples("dev"), ("off_topic",), keep_without_labels=("off_topic",))
+    assert model.config.calibration["off_topic"] == [1.5, -0.25]
     reference = copy.deepcopy(reference)
     refresh_off_topic_bank(reference, StateCache(reference, tokenizer, 32), articles)
     with torch.no_grad():
@@ -410,14 +419,17 @@ def test_off_topic_taken_over_from_the_anchor_model_scores_as_it_does(tiny_encod
         article = cache.article_embeddings(articles)[text_key(articles[0])].expand(6, -1)
         assert torch.allclose(model.off_topic_logits(comment, article), reference.off_topic_logits(comment, article), atol=1e-3)
 
-    # In training (off_topic_from_anchor): the head and calibration are the anchor model's.
+    # In training (off_topic_from_anchor): the head is the anchor model's, the calibration refitted on dev.
     save_model(reference, tokenizer, tmp_path / "ref")
     config = TrainConfig(init=str(tmp_path / "ref"), output_dir=str(tmp_path / "run"), tasks=["scoring"], scoring_epochs=1,
                          scoring_batch=12, segment_top=False, score_top_layers=2, topic_map=True, device="cpu",
                          anchor_weight=1.0, anchor_to=str(tmp_path / "ref"), off_topic_from_anchor=True, reset_scoring=True)
-    new, _ = load_model(train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev"))))
+    best = train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev") * 2))  # 24 off-topic dev labels
+    new, _ = load_model(best)
     saved_reference, _ = load_model(tmp_path / "ref")
-    assert new.config.calibration["off_topic"] == saved_reference.config.calibration["off_topic"]
+    refitted = json.loads((best / "dev_metrics.json").read_text())["calibration"]["off_topic"]
+    assert new.config.calibration["off_topic"] == [refitted["temperature"], refitted["bias"]]
+    assert new.config.calibration["off_topic"] != saved_reference.config.calibration["off_topic"]
     for a, b in zip(new.off_topic_head.state_dict().values(), saved_reference.off_topic_head.state_dict().values()):
         assert torch.equal(a, b)
     with pytest.raises(ConfigError, match="needs topic_map"):

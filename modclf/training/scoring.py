@@ -609,15 +609,20 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     for p in model.parameters():
         p.requires_grad_(True)
     fit = take_off_topic(model, reference, cache, [text_key(ex.text) for ex in train] + chunk_keys, bank) if take_over else None
-    metrics = calibrate_scoring(model, cache, dev, ("incitement",) if take_over else LABELS)
+    # Taken over or not, off-topic is recalibrated on dev: the fitted map is close to the reference's
+    # embedding, not equal to it, so its logits are not quite the ones the reference's Platt fit saw.
+    metrics = calibrate_scoring(model, cache, dev, keep_without_labels=("off_topic",) if take_over else ())
     if fit is not None:
         metrics["off_topic_taken_over"] = {"from": f"{reference.config.name} {reference.config.version}", **fit}
     model.to("cpu")
     return metrics
 
 
-def calibrate_scoring(model, cache: StateCache, dev, labels: tuple[str, ...] = LABELS) -> dict:
-    """Fit Platt scaling per label (of `labels`) on the dev split; report ECE before and after."""
+def calibrate_scoring(model, cache: StateCache, dev, labels: tuple[str, ...] = LABELS,
+                      keep_without_labels: tuple[str, ...] = ()) -> dict:
+    """Fit Platt scaling per label (of `labels`) on the dev split; report ECE before and after.
+    A label with too few dev labels gets temperature 1, bias 0, or keeps its calibration if it is in
+    `keep_without_labels` (a head taken over with its calibration)."""
     inc_logits, off_logits = predict_logits(model, cache, dev)
     metrics = {}
     for label, logits, getter in (
@@ -628,6 +633,9 @@ def calibrate_scoring(model, cache: StateCache, dev, labels: tuple[str, ...] = L
             continue
         rows = [i for i, ex in enumerate(dev) if getter(ex) is not None and not np.isnan(logits[i])]
         if len(rows) < 20 or len({round(float(getter(dev[i]))) for i in rows}) < 2:
+            if label in keep_without_labels:
+                logger.warning("%s: too few dev labels to calibrate; keeping %s", label, model.config.calibration[label])
+                continue
             logger.warning("%s: too few dev labels to calibrate; keeping temperature 1, bias 0", label)
             model.config.calibration[label] = [1.0, 0.0]
             continue
