@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import sys
 from pathlib import Path
@@ -147,3 +148,23 @@ def test_policy_curve_reads_thresholds_from_dev_and_rates_from_test(monkeypatch)
     assert rows[0.05]["threats/contrast"] == pytest.approx(2 / 3)  # 0.95 .. 0.99 on dev
     assert rows[0.05]["ordinary/forum"] == pytest.approx(5 / 50)
     assert "threats/holdout" not in rows[0.05]  # an empty set is left out, not reported as 0
+
+
+def test_finished_folds_are_kept_by_key_and_a_torn_line_is_skipped(tmp_path):
+    # An interrupted run keeps its finished folds; a fold is reused only when its inputs are the same.
+    from types import SimpleNamespace
+
+    from modclf.training.train import TrainConfig
+
+    cache = SimpleNamespace(_fingerprint=lambda: "shared-layers")
+    items = [_example("a", incitement=1.0), _example("b", incitement=0.0)]
+    key = ev.fold_key(TrainConfig(), cache, "gab", items, 500, 0)
+    assert key == ev.fold_key(TrainConfig(), cache, "gab", list(items), 500, 0)
+    assert key != ev.fold_key(TrainConfig(), cache, "edos", items, 500, 0)
+    assert key != ev.fold_key(TrainConfig(), cache, "gab", items[:1], 500, 0)
+    assert key != ev.fold_key(TrainConfig(scoring_epochs=2), cache, "gab", items, 500, 0)
+    folds = tmp_path / "eval.folds.jsonl"
+    assert ev.read_folds(folds) == {}
+    record = json.dumps({"key": key, "left_out": "gab", "rows": [{"set": "gab"}]})
+    folds.write_text(record + '\n{"key": "torn')
+    assert ev.read_folds(folds) == {key: [{"set": "gab"}]}

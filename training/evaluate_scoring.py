@@ -29,6 +29,9 @@ narrow. The model, the baselines and every set share the same resamples (seeded)
 Shared-layer token states are computed once and reused by every fold (the shared layers never
 change), so the whole run with leave-one-source-out takes well under half an hour on 2 CPU cores.
 `--limit N` keeps at most N items per source and split (positives first): for smoke runs only.
+With `--out`, each finished leave-one-source-out fold is also appended to OUT.folds.jsonl (the folds
+run first); rerun with the same settings, finished folds are reused, so a long run can be
+interrupted and picked up again.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -667,10 +671,13 @@ def evaluate(
     released=None,
     policy=None,
     holdout=(),
+    folds: Path | None = None,
 ) -> dict:
     """Every number of the report as a JSON-ready dict (see the module docstring); with `report`,
     PNG plots of the in-distribution sets there. `released` (a model) is scored on the same
-    in-distribution items; `policy` is checked on threats and ordinary comments (with `holdout`)."""
+    in-distribution items; `policy` is checked on threats and ordinary comments (with `holdout`).
+    With `folds` (a JSONL file), each finished leave-one-source-out fold is appended there, and a
+    fold already there with the same key (settings, shared layers, training items) is reused."""
     from modclf.training.scoring import StateCache, reset_scoring, train_scoring
 
     started = time.time()
@@ -693,6 +700,56 @@ def evaluate(
         other = argparse.Namespace(model=released, cache=other_cache)
     shared = {"profanity": ProfanityBaseline(), "minilm": MiniLMCosineBaseline()}
     train_all = [ex for ex in data if ex.split == "train"]
+
+    # Folds first: each is written to `folds` as it finishes, so an interrupted run keeps them.
+    loso = []
+    fold_config = config
+    if loso_sources and getattr(config, "anchor_to", None):
+        # The anchor model saw every source: a fold anchored to it (or taking its off-topic over)
+        # would not leave its source out.
+        logger.info("leave-one-source-out folds anchor to the pretrained encoder, not %s (it saw every source)", config.anchor_to)
+        fold_config = dataclasses.replace(config, anchor_to=None, off_topic_from_anchor=False)
+    if loso_sources:
+        saved_state = copy.deepcopy(model.state_dict())
+        saved_calibration = copy.deepcopy(model.config.calibration)
+        done = read_folds(folds) if folds else {}
+        try:
+            for source in loso_sources:
+                fold_started = time.time()
+                label = "incitement" if source in INCITEMENT_SOURCES else "off_topic"
+                train = [ex for ex in data if ex.split == "train" and ex.source != source]
+                dev = [ex for ex in data if ex.split == "dev" and ex.source != source]
+                key = fold_key(fold_config, cache, source, train + dev, n_boot, seed)
+                if key in done:
+                    logger.info("leave out %s: reusing the fold finished earlier (%s)", source, folds)
+                    loso += done[key]
+                    continue
+                logger.info(
+                    "leave out %s: training the scoring path on %d examples (%d dev)",
+                    source,
+                    len(train),
+                    len(dev),
+                )
+                torch.manual_seed(seed)
+                reset_scoring(model)
+                calibration = train_scoring(
+                    model, tokenizer, train, dev, fold_config, random.Random(config.seed), cache=cache
+                )
+                fold_baselines = {label: Baselines(label, train, shared, seed)}
+                rows = evaluate_sets(
+                    model, cache, eval_sets(data, label, [source]), fold_baselines, n_boot, seed
+                )
+                for row in rows:
+                    row["left_out"] = source
+                    row["calibration"] = calibration.get(label)
+                    row["seconds"] = round(time.time() - fold_started)
+                loso += rows
+                if folds:
+                    with folds.open("a") as f:
+                        f.write(json.dumps(json_safe({"key": key, "left_out": source, "rows": rows}), allow_nan=False) + "\n")
+        finally:
+            model.load_state_dict(saved_state)
+            model.config.calibration = saved_calibration
 
     logger.info("in-distribution: fitting baselines on %d train examples", len(train_all))
     baselines = {label: Baselines(label, train_all, shared, seed) for label in LABELS}
@@ -718,45 +775,6 @@ def evaluate(
             kinds["released"] = contrast_kinds(released, other.cache, data, policy_rows["candidate"]["review_threshold"])
     grids = {label: threshold_grid(model, cache, data, label) for label in LABELS}
 
-    loso = []
-    fold_config = config
-    if loso_sources and getattr(config, "anchor_to", None):
-        # The anchor model saw every source: a fold anchored to it (or taking its off-topic over)
-        # would not leave its source out.
-        logger.info("leave-one-source-out folds anchor to the pretrained encoder, not %s (it saw every source)", config.anchor_to)
-        fold_config = dataclasses.replace(config, anchor_to=None, off_topic_from_anchor=False)
-    if loso_sources:
-        saved_state = copy.deepcopy(model.state_dict())
-        saved_calibration = copy.deepcopy(model.config.calibration)
-        try:
-            for source in loso_sources:
-                fold_started = time.time()
-                label = "incitement" if source in INCITEMENT_SOURCES else "off_topic"
-                train = [ex for ex in data if ex.split == "train" and ex.source != source]
-                dev = [ex for ex in data if ex.split == "dev" and ex.source != source]
-                logger.info(
-                    "leave out %s: training the scoring path on %d examples (%d dev)",
-                    source,
-                    len(train),
-                    len(dev),
-                )
-                torch.manual_seed(seed)
-                reset_scoring(model)
-                calibration = train_scoring(
-                    model, tokenizer, train, dev, fold_config, random.Random(config.seed), cache=cache
-                )
-                fold_baselines = {label: Baselines(label, train, shared, seed)}
-                rows = evaluate_sets(
-                    model, cache, eval_sets(data, label, [source]), fold_baselines, n_boot, seed
-                )
-                for row in rows:
-                    row["left_out"] = source
-                    row["calibration"] = calibration.get(label)
-                    row["seconds"] = round(time.time() - fold_started)
-                loso += rows
-        finally:
-            model.load_state_dict(saved_state)
-            model.config.calibration = saved_calibration
     result = {
         "settings": {
             "n_bootstrap": n_boot,
@@ -776,6 +794,30 @@ def evaluate(
     }
     result["targets"] = check_targets(result)
     return result
+
+
+def fold_key(config, cache, source: str, examples, n_boot: int, seed: int) -> str:
+    """What a fold's numbers depend on: the training settings, the shared layers (the cache's
+    fingerprint), the bootstrap, the left-out source and every training and dev item."""
+    digest = hashlib.sha256(json.dumps([dataclasses.asdict(config), cache._fingerprint(), source, n_boot, seed],
+                                       sort_keys=True, default=str).encode())
+    for ex in examples:
+        digest.update(repr((ex.text, ex.article, ex.incitement, ex.off_topic, ex.source, ex.split)).encode())
+    return digest.hexdigest()[:16]
+
+
+def read_folds(path: Path) -> dict[str, list[dict]]:
+    """Finished folds by key from a folds file (missing file: none; a torn last line is skipped)."""
+    done = {}
+    if not path.exists():
+        return done
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        try:
+            record = json.loads(line)
+            done[record["key"]] = record["rows"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            logger.warning("%s line %d: not a fold record; skipped", path, n)
+    return done
 
 
 def _find(rows, label: str, name: str) -> dict | None:
@@ -970,6 +1012,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     parser.add_argument("--out", type=Path, default=None, help="also write every number as JSON here")
+    parser.add_argument("--folds", type=Path, default=None,
+                        help="keep finished leave-one-source-out folds here and reuse them when rerun "
+                             "(default: OUT with .folds.jsonl, when --out is given)")
     parser.add_argument("--report", type=Path, default=None,
                         help="write PNG plots here: ROC/PR curves, reliability diagrams, threshold vs FPR/recall per set")
     add_floors_arguments(parser)
@@ -1023,6 +1068,7 @@ def main(argv: list[str] | None = None) -> int:
         released,
         policy,
         holdout,
+        args.folds or (args.out.with_suffix(".folds.jsonl") if args.out else None),
     )
     result["model"] = f"{model.config.name}@{model.config.version} ({args.model})"
     if released is not None:
