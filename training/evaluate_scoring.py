@@ -27,7 +27,8 @@ of one article are not independent, and resampling them one by one would make in
 narrow. The model, the baselines and every set share the same resamples (seeded).
 
 Shared-layer token states are computed once and reused by every fold (the shared layers never
-change), so the whole run with leave-one-source-out takes well under half an hour on 2 CPU cores.
+change). With one own scoring layer the whole run takes well under half an hour on 2 CPU cores;
+with six, each fold trains as long as the scoring path itself (about 30 minutes).
 `--limit N` keeps at most N items per source and split (positives first): for smoke runs only.
 With `--out`, each finished leave-one-source-out fold is also appended to OUT.folds.jsonl (the folds
 run first); rerun with the same settings, finished folds are reused, so a long run can be
