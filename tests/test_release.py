@@ -135,3 +135,18 @@ def test_leave_one_source_out_folds_keep_their_floors_and_a_changed_scoring_path
     assert "no leave-one-source-out folds" in release.loso_reasons(None, floors, True, True)[0]
     assert release.loso_reasons(None, floors, scoring_changed=False, floors_bind=True) == []
     assert release.loso_reasons(folds, floors, True, floors_bind=False) == []
+
+
+def test_the_gate_measures_the_candidate_as_it_ships(tiny_clf, tmp_path):
+    # Training writes fp32; the release writes fp16. The gate must score the fp16 model it will write.
+    import torch
+
+    from modclf.model import save_model
+
+    with torch.no_grad():
+        tiny_clf.model.incitement_head[0].weight.add_(1e-4 * torch.randn_like(tiny_clf.model.incitement_head[0].weight))
+    save_model(tiny_clf.model, tiny_clf.tokenizer, tmp_path / "fp32", dtype=torch.float32)
+    shipped = release.as_shipped(tmp_path / "fp32", tmp_path / "shipped")
+    weight = tiny_clf.model.incitement_head[0].weight
+    assert not torch.equal(weight, weight.half().float())  # the perturbation is finer than fp16
+    assert torch.equal(shipped.model.incitement_head[0].weight, weight.half().float())

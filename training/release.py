@@ -5,7 +5,8 @@ what the release is for.
     python training/release.py runs/candidate --improves line_f1/body token_f1/modclf content-only \\
         --sources dragnet readability cleaneval sfu synthetic gab edos implicit_hate semeval news_pairs contrast
 
-What it measures, for both models (fp32) on the same items:
+What it measures, for both models (fp32 inference; the candidate as it will ship, fp16 weights) on
+the same items:
 - segmentation on every dev page (line F1 per label, for all / real / synthetic pages; exact comment
   splitting; token F1 next to trafilatura on the HTML pages);
 - scoring on every test split (ROC-AUC and calibrated ECE per source) and the default policy
@@ -40,6 +41,7 @@ import random
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -395,6 +397,13 @@ def print_table(title: str, rows: dict[str, dict], names) -> None:
         print(f"{name:<48} {row['released']:9.4f} {row['candidate']:9.4f} {row['delta']:+8.4f}  {ci_text}")
 
 
+def as_shipped(folder: Path, workdir: Path) -> ModClf:
+    """The candidate as the release writes it (fp16 weights of what training changed, the rest from
+    the base package), so the gate measures what ships rather than training's fp32 folder."""
+    ModClf.from_pretrained(folder, precision="fp32").save_pretrained(workdir)
+    return ModClf.from_pretrained(workdir, precision="fp32")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("candidate", type=Path, help="the candidate model folder (e.g. runs/x/best)")
@@ -425,8 +434,9 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.time()
     data_dir = resolve_data_dir(args.data_dir)
+    shipped = tempfile.TemporaryDirectory(prefix="modclf-release-")  # removed when the gate exits
     models = {"released": ModClf.from_pretrained(args.released, precision="fp32"),
-              "candidate": ModClf.from_pretrained(args.candidate, precision="fp32")}
+              "candidate": as_shipped(args.candidate, Path(shipped.name))}
     print(f"release gate: candidate {args.candidate} ({models['candidate'].model_id}) against "
           f"{args.released} ({models['released'].model_id})")
 
