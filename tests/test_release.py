@@ -150,3 +150,26 @@ def test_the_gate_measures_the_candidate_as_it_ships(tiny_clf, tmp_path):
     weight = tiny_clf.model.incitement_head[0].weight
     assert not torch.equal(weight, weight.half().float())  # the perturbation is finer than fp16
     assert torch.equal(shipped.model.incitement_head[0].weight, weight.half().float())
+
+
+def test_folds_file_gives_only_the_candidates_folds(tmp_path, monkeypatch):
+    # The gate may read evaluate_scoring's folds file as soon as the folds are done; a fold measured
+    # with another recipe or other data (another key) must not count for this candidate.
+    import json
+    import sys
+
+    ev = sys.modules["evaluate_scoring"]
+    monkeypatch.setattr(ev, "expected_fold_keys", lambda model, sources, data_dir: {"gab": "k-gab", "edos": "k-edos"})
+    folds = tmp_path / "eval.folds.jsonl"
+    gab = {"label": "incitement", "left_out": "gab", "model": {"roc_auc": 0.85}}
+    folds.write_text("\n".join(json.dumps(r) for r in [{"key": "k-gab", "left_out": "gab", "rows": [gab]},
+                                                         {"key": "stale", "left_out": "edos", "rows": [{"left_out": "edos"}]}]))
+    assert release.read_scoring_eval(folds, tmp_path, None) == [gab]
+    folds.write_text(json.dumps({"key": "stale", "left_out": "edos", "rows": []}))
+    with pytest.raises(ValueError, match="none of its 1 folds"):
+        release.read_scoring_eval(folds, tmp_path, None)
+    with pytest.raises(ValueError, match="no such folds file"):
+        release.read_scoring_eval(tmp_path / "missing.folds.jsonl", tmp_path, None)
+    out = tmp_path / "eval.json"
+    out.write_text(json.dumps({"leave_one_source_out": [gab]}))
+    assert release.read_scoring_eval(out, tmp_path, None) == [gab]

@@ -704,12 +704,9 @@ def evaluate(
 
     # Folds first: each is written to `folds` as it finishes, so an interrupted run keeps them.
     loso = []
-    fold_config = config
-    if loso_sources and getattr(config, "anchor_to", None):
-        # The anchor model saw every source: a fold anchored to it (or taking its off-topic over)
-        # would not leave its source out.
+    fold_config = fold_training_config(config)
+    if loso_sources and fold_config is not config:
         logger.info("leave-one-source-out folds anchor to the pretrained encoder, not %s (it saw every source)", config.anchor_to)
-        fold_config = dataclasses.replace(config, anchor_to=None, off_topic_from_anchor=False)
     if loso_sources:
         saved_state = copy.deepcopy(model.state_dict())
         saved_calibration = copy.deepcopy(model.config.calibration)
@@ -718,8 +715,7 @@ def evaluate(
             for source in loso_sources:
                 fold_started = time.time()
                 label = "incitement" if source in INCITEMENT_SOURCES else "off_topic"
-                train = [ex for ex in data if ex.split == "train" and ex.source != source]
-                dev = [ex for ex in data if ex.split == "dev" and ex.source != source]
+                train, dev = fold_data(data, source)
                 key = fold_key(fold_config, cache, source, train + dev, n_boot, seed)
                 if key in done:
                     logger.info("leave out %s: reusing the fold finished earlier (%s)", source, folds)
@@ -795,6 +791,37 @@ def evaluate(
     }
     result["targets"] = check_targets(result)
     return result
+
+
+def fold_training_config(config):
+    """The recipe a fold trains with: the model's own, but never anchored to a model that saw every
+    source (anchoring to it, or taking its off-topic over, would not leave the source out)."""
+    if getattr(config, "anchor_to", None):
+        return dataclasses.replace(config, anchor_to=None, off_topic_from_anchor=False)
+    return config
+
+
+def fold_data(data, source: str):
+    """A fold's training and dev items: every other source's."""
+    train = [ex for ex in data if ex.split == "train" and ex.source != source]
+    dev = [ex for ex in data if ex.split == "dev" and ex.source != source]
+    return train, dev
+
+
+def expected_fold_keys(model_dir: Path, sources, data_dir=None, n_boot: int = 1000, seed: int = 0) -> dict[str, str]:
+    """The key each left-out source's fold has when this script measures the model in `model_dir`
+    with its defaults: how the release gate knows a folds file's folds are this recipe's."""
+    from modclf.model import load_model
+    from modclf.training.scoring import StateCache
+    from modclf.training.sources.comments import build_scoring_data
+
+    model, tokenizer = load_model(model_dir)
+    config = scoring_config(model_dir, [])
+    data = build_scoring_data(data_dir, seed=config.seed)
+    cache = StateCache(model, tokenizer, model.config.max_comment_tokens)  # its fingerprint only; nothing encoded
+    fold_config = fold_training_config(config)
+    return {source: fold_key(fold_config, cache, source, sum(fold_data(data, source), []), n_boot, seed)
+            for source in sources}
 
 
 def fold_key(config, cache, source: str, examples, n_boot: int, seed: int) -> str:

@@ -21,7 +21,8 @@ models (pages; comment groups for scoring). Refused when: a measured number brea
 configs/quality_floors.yaml; or the candidate is worse than the released model beyond the noise
 (the interval lies wholly on the worse side) on any floor metric, calibration or policy rate; or a
 metric named in --improves is not better beyond the noise; or the scoring path changed and the
-leave-one-source-out folds of training/evaluate_scoring.py (--scoring-eval) are missing or break
+leave-one-source-out folds of training/evaluate_scoring.py (--scoring-eval: its JSON, or its folds
+file as soon as the folds are done) are missing or break
 their loso/... floors. A false-positive rate or calibration
 error that has a ceiling in the floors file is judged by that ceiling alone (a release may spend
 headroom under it for recall); without one, by the side-by-side rule, and only on sets large enough to
@@ -302,6 +303,26 @@ def decide(rows: dict[str, dict], floors, improves: list[str], floors_bind: bool
     return reasons
 
 
+def read_scoring_eval(path: Path, candidate: Path, data_dir) -> list[dict] | None:
+    """The leave-one-source-out rows of training/evaluate_scoring.py: from its --out JSON, or from
+    its folds file (OUT.folds.jsonl), keeping only folds whose key is the candidate's recipe on this
+    data, so the gate can run as soon as the folds are done."""
+    if path.name.endswith(".jsonl"):
+        from evaluate_scoring import LOSO_SOURCES, expected_fold_keys, read_folds
+
+        if not path.exists():
+            raise ValueError("no such folds file")
+        folds = read_folds(path)
+        expected = expected_fold_keys(candidate, LOSO_SOURCES, data_dir)
+        rows = [row for key in expected.values() if key in folds for row in folds[key]]
+        if not rows:
+            raise ValueError(f"none of its {len(folds)} folds was measured on this candidate's recipe and data")
+        logger.info("%s: %d of %d folds are this candidate's recipe", path, sum(k in folds for k in expected.values()),
+                    len(folds))
+        return rows
+    return json.loads(path.read_text()).get("leave_one_source_out") or None
+
+
 def loso_reasons(loso: list[dict] | None, floors, scoring_changed: bool, floors_bind: bool) -> list[str]:
     """Reasons to refuse from the leave-one-source-out folds: a changed scoring path needs them
     measured (training/evaluate_scoring.py --out, passed as --scoring-eval), and each fold's
@@ -415,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bump", choices=["major", "minor", "patch"], default="minor", help="version part to bump")
     parser.add_argument("--notes", type=Path, default=None, help="a Markdown file of release notes to add")
     parser.add_argument("--scoring-eval", type=Path, default=None,
-                        help="training/evaluate_scoring.py JSON of the candidate (leave-one-source-out numbers)")
+                        help="training/evaluate_scoring.py's --out JSON of the candidate, or its OUT.folds.jsonl "
+                             "(leave-one-source-out numbers; from a folds file, only folds of the candidate's recipe)")
     parser.add_argument("--data-dir", default=None, help="data directory (default: $MODCLF_DATA_DIR or ../shared/data)")
     parser.add_argument("--pages", type=int, default=0, help="dev pages to use, every k-th (0 = all; smoke runs only)")
     parser.add_argument("--items", type=int, default=0, help="test items to use, every k-th (0 = all; smoke runs only)")
@@ -434,6 +456,14 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.time()
     data_dir = resolve_data_dir(args.data_dir)
+    loso, loso_from = None, None
+    if args.scoring_eval:  # read before the long measurement, so a wrong file fails at once
+        try:
+            loso = read_scoring_eval(args.scoring_eval, args.candidate, data_dir)
+        except (OSError, ValueError) as exc:
+            print(f"release: --scoring-eval {args.scoring_eval}: {exc}", file=sys.stderr)
+            return 2
+        loso_from = f"training/evaluate_scoring.py on the candidate ({args.scoring_eval.name})"
     shipped = tempfile.TemporaryDirectory(prefix="modclf-release-")  # removed when the gate exits
     models = {"released": ModClf.from_pretrained(args.released, precision="fp32"),
               "candidate": as_shipped(args.candidate, Path(shipped.name))}
@@ -466,11 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     floors_bind = fingerprint == floors.data_fingerprint and not (args.pages or args.items)  # not on samples
     reasons = decide(rows, floors, args.improves, floors_bind)
     scoring_changed = not scoring_unchanged(models["candidate"], models["released"])
-    loso, loso_from = None, None
-    if args.scoring_eval:
-        loso = json.loads(args.scoring_eval.read_text()).get("leave_one_source_out") or None
-        loso_from = f"training/evaluate_scoring.py on the candidate ({args.scoring_eval.name})"
-    elif not scoring_changed:
+    if not args.scoring_eval and not scoring_changed:
         previous = json.loads((args.released / "metrics.json").read_text()) if (args.released / "metrics.json").exists() else {}
         loso = previous.get("scoring_leave_one_source_out")
         loso_from = f"{models['released'].model_id}, whose scoring path this model keeps unchanged"
