@@ -820,8 +820,11 @@ def expected_fold_keys(model_dir: Path, sources, data_dir=None, n_boot: int = 10
     data = build_scoring_data(data_dir, seed=config.seed)
     cache = StateCache(model, tokenizer, model.config.max_comment_tokens)  # its fingerprint only; nothing encoded
     fold_config = fold_training_config(config)
-    return {source: fold_key(fold_config, cache, source, sum(fold_data(data, source), []), n_boot, seed)
-            for source in sources}
+    keys = {}
+    for source in sources:
+        train, dev = fold_data(data, source)
+        keys[source] = fold_key(fold_config, cache, source, train + dev, n_boot, seed)
+    return keys
 
 
 def fold_key(config, cache, source: str, examples, n_boot: int, seed: int) -> str:

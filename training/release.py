@@ -314,12 +314,11 @@ def read_scoring_eval(path: Path, candidate: Path, data_dir) -> list[dict] | Non
             raise ValueError("no such folds file")
         folds = read_folds(path)
         expected = expected_fold_keys(candidate, LOSO_SOURCES, data_dir)
-        rows = [row for key in expected.values() if key in folds for row in folds[key]]
-        if not rows:
+        found = [key for key in expected.values() if key in folds]
+        if not found:
             raise ValueError(f"none of its {len(folds)} folds was measured on this candidate's recipe and data")
-        logger.info("%s: %d of %d folds are this candidate's recipe", path, sum(k in folds for k in expected.values()),
-                    len(folds))
-        return rows
+        logger.info("%s: %d of %d folds are this candidate's recipe", path, len(found), len(folds))
+        return [row for key in found for row in folds[key]]
     return json.loads(path.read_text()).get("leave_one_source_out") or None
 
 
