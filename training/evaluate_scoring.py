@@ -830,7 +830,11 @@ def expected_fold_keys(model_dir: Path, sources, data_dir=None, n_boot: int = 10
 def fold_key(config, cache, source: str, examples, n_boot: int, seed: int) -> str:
     """What a fold's numbers depend on: the training settings, the shared layers (the cache's
     fingerprint), the bootstrap, the left-out source and every training and dev item."""
-    digest = hashlib.sha256(json.dumps([dataclasses.asdict(config), cache._fingerprint(), source, n_boot, seed],
+    settings = dataclasses.asdict(config)
+    if not settings.get("source_heads"):  # off, as before source heads existed: earlier folds keep their keys
+        settings.pop("source_heads", None)
+        settings.pop("source_head_l2", None)
+    digest = hashlib.sha256(json.dumps([settings, cache._fingerprint(), source, n_boot, seed],
                                        sort_keys=True, default=str).encode())
     for ex in examples:
         digest.update(repr((ex.text, ex.article, ex.incitement, ex.off_topic, ex.source, ex.split)).encode())
