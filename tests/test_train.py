@@ -475,3 +475,21 @@ def test_source_heads_add_a_residual_to_listed_sources_only_and_ship_nothing(tin
     assert not torch.equal(new.incitement_head[-1].weight, model.incitement_head[-1].weight)
     with pytest.raises(ConfigError, match="source_head_l2"):
         TrainConfig(source_head_l2=-1.0)
+
+
+def test_positive_source_balance_evens_out_the_sources_positives():
+    from modclf.training.scoring import positive_weights
+    from modclf.training.sources.comments import ScoringExample
+
+    def ex(source, label):
+        return ScoringExample(text="t", article=None, incitement=label, off_topic=None, source=source, group="g", split="train")
+
+    items = [ex("contrast", 1.0)] * 90 + [ex("gab", 1.0)] * 10 + [ex("gab", 0.0)] * 500
+    assert positive_weights(items, 0.0) == {"contrast": 1.0, "gab": 1.0}
+    equal = positive_weights(items, 1.0)
+    assert equal["contrast"] * 90 == pytest.approx(equal["gab"] * 10) == pytest.approx(50)  # same share, same total
+    root = positive_weights(items, 0.5)
+    assert 90 * root["contrast"] + 10 * root["gab"] == pytest.approx(100)
+    assert equal["gab"] > root["gab"] > 1.0 > root["contrast"] > equal["contrast"]
+    with pytest.raises(ConfigError, match="positive_source_balance"):
+        TrainConfig(positive_source_balance=1.5)
