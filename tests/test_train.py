@@ -447,36 +447,6 @@ def test_model_card_says_which_layers_scoring_owns(tmp_path):
         assert wanted in card and unwanted not in card
 
 
-def test_source_heads_add_a_residual_to_listed_sources_only_and_ship_nothing(tiny_encoder_dir, tmp_path):
-    import dataclasses
-
-    from modclf.bert import BertTokenizer
-    from modclf.model import ModelConfig, build_model, load_model, save_model
-    from modclf.training.scoring import SourceHeads
-
-    model = build_model(ModelConfig(segment_hidden=32, head_hidden=16, segment_top=False), tiny_encoder_dir).eval()
-    heads = SourceHeads(["gab", "edos"], 16)
-    emb = torch.randn(4, model.encoder.config.hidden_size)
-    sources = ["gab", "contrast", "edos", "news_sentences"]
-    shared = model.incitement_logits(emb)
-    assert torch.allclose(heads.logits(model, emb, sources), shared)  # zero-initialised: the pooled model
-    with torch.no_grad():
-        heads.out.bias.copy_(torch.tensor([1.0, -2.0]))
-    shifted = heads.logits(model, emb, sources) - shared
-    assert torch.allclose(shifted, torch.tensor([1.0, 0.0, -2.0, 0.0]), atol=1e-6)
-    assert heads.penalty().item() == 0.0  # the intercepts are not penalised
-
-    save_model(model, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
-    train_set = [dataclasses.replace(ex, source="gab" if n % 2 else "contrast") for n, ex in enumerate(_scoring_examples("train"))]
-    config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"], scoring_epochs=1,
-                         scoring_batch=12, segment_top=False, device="cpu", source_heads=["gab"])
-    new, _ = load_model(train(config, scoring=(train_set, _scoring_examples("dev"))))
-    assert set(new.state_dict()) == set(model.state_dict())  # the residual heads stay behind
-    assert not torch.equal(new.incitement_head[-1].weight, model.incitement_head[-1].weight)
-    with pytest.raises(ConfigError, match="source_head_l2"):
-        TrainConfig(source_head_l2=-1.0)
-
-
 def test_positive_source_balance_evens_out_the_sources_positives():
     from modclf.training.scoring import positive_weights
     from modclf.training.sources.comments import ScoringExample

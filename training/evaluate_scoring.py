@@ -831,11 +831,8 @@ def fold_key(config, cache, source: str, examples, n_boot: int, seed: int) -> st
     """What a fold's numbers depend on: the training settings, the shared layers (the cache's
     fingerprint), the bootstrap, the left-out source and every training and dev item."""
     settings = dataclasses.asdict(config)
-    # Settings added after folds were first recorded change nothing when off; dropped then, so the
-    # folds measured before they existed keep their keys.
-    if not settings.get("source_heads"):
-        settings.pop("source_heads", None)
-        settings.pop("source_head_l2", None)
+    # A setting added after folds were first recorded changes nothing when off; dropped then, so the
+    # folds measured before it existed keep their keys.
     if not settings.get("positive_source_balance"):
         settings.pop("positive_source_balance", None)
     digest = hashlib.sha256(json.dumps([settings, cache._fingerprint(), source, n_boot, seed],

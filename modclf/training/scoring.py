@@ -488,36 +488,6 @@ def incitement_targets(batch, teacher: dict[str, float], weight: float) -> tuple
     return rows, targets
 
 
-class SourceHeads(nn.Module):
-    """Training-only residual output layers, one per listed source, over the incitement head's hidden
-    layer: a listed source's labels train the shared logit plus its own residual, so what one source
-    alone calls incitement (implicit_hate's "threatening" includes deportation calls) can live in
-    the residual instead of the shared head. Inference reads the shared head only; an L2 penalty on
-    the residuals (`source_head_l2`) keeps what the sources agree on in the shared head."""
-
-    def __init__(self, sources: list[str], hidden: int):
-        super().__init__()
-        self.index = {name: i for i, name in enumerate(sources)}
-        self.out = nn.Linear(hidden, len(sources))
-        nn.init.zeros_(self.out.weight)  # start as the pooled model: residuals grow only where a source disagrees
-        nn.init.zeros_(self.out.bias)
-
-    def logits(self, model, emb: torch.Tensor, sources: list[str]) -> torch.Tensor:
-        """Incitement logits of `emb` rows: the shared head's, plus the residual of each row's source."""
-        head = model.incitement_head
-        hidden = head[:-1](emb[:, : model.encoder.config.hidden_size])
-        shared = head[-1](hidden).squeeze(-1)
-        column = torch.tensor([self.index.get(s, -1) for s in sources], device=emb.device)
-        listed = column >= 0
-        if not listed.any():
-            return shared
-        residual = self.out(hidden[listed]).gather(1, column[listed].unsqueeze(1)).squeeze(1)
-        return shared.masked_scatter(listed, shared[listed] + residual)
-
-    def penalty(self) -> torch.Tensor:
-        return (self.out.weight**2).sum()
-
-
 def reset_scoring(model) -> None:
     """Fresh scoring path: top layer copied from the encoder, heads re-initialised (and the word
     weights of an "interaction" head recomputed by the next training run)."""
@@ -560,20 +530,14 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     teacher = load_teacher_labels(config.teacher_labels) if getattr(config, "teacher_labels", None) else {}
     teacher_weight = getattr(config, "teacher_weight", 0.0) if teacher else 0.0
     embedding_weight = getattr(config, "teacher_embedding_weight", 0.0) if getattr(config, "teacher_embeddings", None) else 0.0
-    training_only_params = []
+    distil_params = []
     if embedding_weight > 0:
         # Distil the teacher's representation, not just its verdict: a training-only linear map takes
         # the scoring embedding to the teacher's space; its cosine to the teacher's embedding is a loss.
         teacher_rows, teacher_emb = load_teacher_embeddings(config.teacher_embeddings)
         to_teacher = nn.Linear(model.encoder.config.hidden_size, teacher_emb.shape[1]).to(cache.device)
-        training_only_params = list(to_teacher.parameters())
-        trainable += training_only_params
-    source_heads = None
-    if getattr(config, "source_heads", None):
-        source_heads = SourceHeads(list(config.source_heads), model.incitement_head[-1].in_features).to(cache.device)
-        training_only_params += list(source_heads.parameters())
-        trainable += list(source_heads.parameters())
-    source_l2 = getattr(config, "source_head_l2", 0.0)
+        distil_params = list(to_teacher.parameters())
+        trainable += distil_params
     anchor_weight = getattr(config, "anchor_weight", 0.0)
     contrastive_weight = getattr(config, "contrastive_weight", 0.0)
     # Anchored article chunks: the training articles' only (the cache may hold other splits' too).
@@ -593,7 +557,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
     optimizer = torch.optim.AdamW(
         [
             {"params": list(model.score_top.parameters()), "lr": config.scoring_lr},
-            {"params": heads + training_only_params, "lr": config.scoring_head_lr},
+            {"params": heads + distil_params, "lr": config.scoring_head_lr},
         ],
         weight_decay=0.01,
     )
@@ -632,15 +596,10 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
             inc_rows, inc_targets = incitement_targets(batch, teacher, teacher_weight)
             if inc_rows:
                 target = torch.tensor(inc_targets, device=emb.device)
-                if source_heads is None:
-                    logits = model.incitement_logits(emb[inc_rows])
-                else:
-                    logits = source_heads.logits(model, emb[inc_rows], [batch[i].source for i in inc_rows])
+                logits = model.incitement_logits(emb[inc_rows])
                 weight = torch.tensor([weights.get(batch[i].source, 1.0) if (batch[i].incitement or 0) >= 0.5 else 1.0
                                        for i in inc_rows], device=emb.device)
                 losses.append(bce(logits, target, weight=weight))
-            if source_heads is not None and source_l2 > 0:
-                losses.append(source_l2 * source_heads.penalty())
             off_rows = [i for i, ex in enumerate(batch) if ex.off_topic is not None and ex.article]
             if off_rows:
                 a = torch.stack([articles[text_key(batch[i].article)] for i in off_rows])

@@ -85,8 +85,6 @@ class TrainConfig:
     teacher_embeddings: str | None = None
     teacher_embedding_weight: float = 1.0
     contrastive_weight: float = 0.2
-    source_heads: list[str] = dataclasses.field(default_factory=list)
-    source_head_l2: float = 0.01
     positive_source_balance: float = 0.0
     reset_scoring: bool | None = None
     score_top_layers: int | None = None
@@ -123,7 +121,6 @@ class TrainConfig:
             "teacher_weight": 0 <= self.teacher_weight <= 1,
             "teacher_embedding_weight": self.teacher_embedding_weight >= 0,
             "contrastive_weight": self.contrastive_weight >= 0,
-            "source_head_l2": self.source_head_l2 >= 0,
             "positive_source_balance": 0 <= self.positive_source_balance <= 1,
             "score_top_layers": self.score_top_layers is None or self.score_top_layers >= 1,
             "device": self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
