@@ -173,3 +173,28 @@ def test_folds_file_gives_only_the_candidates_folds(tmp_path, monkeypatch):
     out = tmp_path / "eval.json"
     out.write_text(json.dumps({"leave_one_source_out": [gab]}))
     assert release.read_scoring_eval(out, tmp_path, None) == [gab]
+
+
+def test_our_threat_sets_are_judged_by_their_calibration_at_the_sources_base_rate():
+    worse_plain = {"line_f1/body": row(0.90, 0.84, [0.04, 0.07]),
+                   "test/incitement/contrast/ece": row(0.103, 0.088, [0.005, 0.023], True),
+                   "test/incitement/contrast/ece_noise": row(0.02, 0.02, None, True),
+                   "test/incitement/contrast/ece_at_base_rate": row(0.010, 0.011, [-0.003, 0.001], True),
+                   "test/incitement/contrast/ece_at_base_rate_noise": row(0.01, 0.01, None, True)}
+    assert release.decide(worse_plain, FLOORS, ["line_f1/body"], floors_bind=True) == []
+    worse_at_rate = {**worse_plain, "test/incitement/contrast/ece_at_base_rate": row(0.02, 0.011, [0.004, 0.012], True)}
+    reasons = release.decide(worse_at_rate, FLOORS, ["line_f1/body"], floors_bind=True)
+    assert [r.split(":")[0] for r in reasons] == ["test/incitement/contrast/ece_at_base_rate"]
+
+
+def test_base_rate_weights_give_the_set_the_rate_and_a_calibrated_model_a_small_ece():
+    rng = np.random.default_rng(2)
+    labels = np.r_[np.ones(2500, bool), np.zeros(7500, bool)]  # a quarter positives, as the contrast set
+    weights = release.base_rate_weights(labels, 0.02)
+    assert weights[labels].sum() / weights.sum() == pytest.approx(0.02)
+    # Scores calibrated for a 2% base rate: on the set as built they look badly under-confident, at 2% they do not.
+    x = rng.normal(np.where(labels, 1.5, -1.5), 1.0)  # the likelihood ratio of x is exp(3x)
+    probs = 1 / (1 + np.exp(-(3 * x + np.log(0.02 / 0.98))))  # the posterior at a 2% prior
+    plain = release.weighted_ece(probs, labels.astype(float), np.ones((1, len(probs))))[0]
+    at_rate = release.weighted_ece(probs, labels.astype(float), weights[None, :])[0]
+    assert at_rate < 0.02 < 0.1 < plain

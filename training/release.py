@@ -19,7 +19,8 @@ the same items:
 Each difference (candidate - released) gets a 95% bootstrap interval, the same resamples for both
 models (pages; comment groups for scoring). Refused when: a measured number breaks a floor in
 configs/quality_floors.yaml; or the candidate is worse than the released model beyond the noise
-(the interval lies wholly on the worse side) on any floor metric, calibration or policy rate; or a
+(the interval lies wholly on the worse side) on any floor metric, calibration or policy rate (our
+own threat sets, whose share of threats we chose, by their ECE at the labelled sources' base rate); or a
 metric named in --improves is not better beyond the noise; or the scoring path changed and the
 leave-one-source-out folds of training/evaluate_scoring.py (--scoring-eval: its JSON, or its folds
 file as soon as the folds are done) are missing or break
@@ -67,6 +68,10 @@ MIN_CHANGE = 0.001  # smaller changes are rounding (fp16 weights, fp32 sums), wh
 # A set is too small to judge calibration side by side when a perfectly calibrated model with the same
 # scores would itself measure an ECE above this (the calibration target): its ECE changes are binning noise.
 ECE_RESOLUTION = 0.03
+# Incitement sets we wrote, whose share of threats we chose (a quarter, a half): the probabilities are
+# calibrated to the labelled sources' base rate (1-2%), so these sets' calibration is judged at that
+# rate (`ece_at_base_rate`: items reweighted to it); their plain ECE is reported, not judged.
+CONSTRUCTED_SETS = ("contrast", "holdout")
 SEGMENTATION_TOLERANCE = 0.002  # the largest |line F1 change| a reduced precision may cause
 TOKEN_MEASURES = ("content-only", "content+comments")
 # Parts of a model that the scoring path reads: when they are unchanged, so are its LOSO numbers.
@@ -75,6 +80,14 @@ SCORING_PREFIXES = ("score_top.", "incitement_head.", "off_topic_head.", "off_to
 
 def lower_is_better(name: str) -> bool:
     return "fpr" in name or "/ece" in name
+
+
+def is_calibration_error(name: str) -> bool:
+    """An ECE row the gate judges side by side (the plain ECE of a constructed incitement set is not)."""
+    if name.endswith("/ece_at_base_rate"):
+        return True
+    parts = name.split("/")
+    return name.endswith("/ece") and not (parts[1] == "incitement" and parts[2] in CONSTRUCTED_SETS)
 
 
 # ----------------------------------------------------------------------------- segmentation
@@ -167,13 +180,20 @@ def weighted_ece(probs: np.ndarray, labels: np.ndarray, weights: np.ndarray, bin
     return np.abs(gap).sum(1) / weights.sum(1)
 
 
-def ece_noise_floor(probs: np.ndarray, bins: int = 15, draws: int = 200, seed: int = 0) -> float:
+def ece_noise_floor(probs: np.ndarray, bins: int = 15, draws: int = 200, seed: int = 0,
+                    weights: np.ndarray | None = None) -> float:
     """The mean ECE of a perfectly calibrated model with these scores on this many items (labels drawn
     from the scores): what ECE measures on this set when nothing is miscalibrated."""
     rng = np.random.default_rng(seed)
     labels = (rng.random((draws, len(probs))) < probs).astype(float)
-    ones = np.ones((1, len(probs)))
-    return float(np.mean([weighted_ece(probs, row, ones)[0] for row in labels]))
+    w = np.ones((1, len(probs))) if weights is None else weights[None, :]
+    return float(np.mean([weighted_ece(probs, row, w)[0] for row in labels]))
+
+
+def base_rate_weights(labels: np.ndarray, rate: float) -> np.ndarray:
+    """Item weights that give a set the positive share `rate` (each class keeps its own mix)."""
+    share = labels.mean()
+    return np.where(labels, rate / share, (1 - rate) / (1 - share))
 
 
 def scoring_sets(test) -> list[tuple[str, list[int], str]]:
@@ -189,6 +209,9 @@ def scoring_sets(test) -> list[tuple[str, list[int], str]]:
 def scoring_values(scores: list, test, weights: dict, policy) -> dict[str, np.ndarray]:
     """Metric name -> value per bootstrap row (row 0 of each weight matrix is the full sample)."""
     out = {}
+    real = [float(ex.incitement) >= 0.5 for ex in test
+            if ex.incitement is not None and ex.source not in CONSTRUCTED_SETS]
+    base_rate = float(np.mean(real)) if real else None
     for prefix, index, label in scoring_sets(test):
         column = 0 if label == "incitement" else 1
         probs = np.array([scores[i][column] for i in index], dtype=float)
@@ -197,6 +220,10 @@ def scoring_values(scores: list, test, weights: dict, policy) -> dict[str, np.nd
         out[f"{prefix}/roc_auc"] = weighted_roc_auc(probs, labels, w)
         out[f"{prefix}/ece"] = weighted_ece(probs, labels.astype(float), w)
         out[f"{prefix}/ece_noise"] = np.array([ece_noise_floor(probs)])  # one value: no interval
+        if label == "incitement" and prefix.rsplit("/", 1)[1] in CONSTRUCTED_SETS and base_rate and 0 < labels.mean() < 1:
+            prior = base_rate_weights(labels, base_rate)
+            out[f"{prefix}/ece_at_base_rate"] = weighted_ece(probs, labels.astype(float), w * prior)
+            out[f"{prefix}/ece_at_base_rate_noise"] = np.array([ece_noise_floor(probs, weights=prior)])
     thresholds = policy.thresholds["incitement"]
     review = thresholds.review if thresholds.review is not None else thresholds.remove
     # (metric name, policy set, decision): false-positive rates on ordinary comments, recall on threats.
@@ -276,10 +303,10 @@ def decide(rows: dict[str, dict], floors, improves: list[str], floors_bind: bool
         if bounds:
             ceilings |= set(bounds.at_most)
     for name, row in rows.items():
-        if not (name in guarded or name.startswith("policy/") or name.endswith("/ece")) or row["delta_ci"] is None:
+        if not (name in guarded or name.startswith("policy/") or is_calibration_error(name)) or row["delta_ci"] is None:
             continue
         noise = rows.get(f"{name}_noise")
-        if name.endswith("/ece") and noise and max(noise["candidate"], noise["released"]) > ECE_RESOLUTION:
+        if is_calibration_error(name) and noise and max(noise["candidate"], noise["released"]) > ECE_RESOLUTION:
             continue  # too few items for 15 bins to tell a calibration change from binning noise
         if name in ceilings and floors_bind:
             # A false-positive rate or calibration error with a ceiling is judged by the ceiling: a

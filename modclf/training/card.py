@@ -99,7 +99,7 @@ def _gate_sections(metrics: dict) -> str:
     rows, released = gate["rows"], gate["released"]
     seg = [n for n in rows if n.startswith(("line_f1", "comment_split", "token_f1"))]
     scoring = [n for n in rows if n.startswith("test/") and n.endswith("/roc_auc")]
-    calibration = [n for n in rows if n.endswith("/ece")]
+    calibration = [n for n in rows if n.endswith(("/ece", "/ece_at_base_rate"))]
     policy = [n for n in rows if n.startswith("policy/")]
     pages = gate["pages"]
     out = [
@@ -116,6 +116,8 @@ def _gate_sections(metrics: dict) -> str:
             f"{name} {_fmt(value)}" for name, value in gate["trafilatura"].items()) + "."]
     out += ["", "### Scoring (test splits, ROC-AUC)", _side_by_side(rows, scoring, released),
             "", "### Calibration (expected calibration error, calibrated scores; lower is better)",
+            "`ece_at_base_rate`: our own threat sets reweighted to the labelled sources' share of positives, "
+            "the base rate the probabilities are calibrated for.", "",
             _side_by_side(rows, calibration, released),
             "", "### The default policy (configs/policy.yaml)",
             "False-positive rates on ordinary comments (`review_fpr`, `remove_fpr`: the on-topic comments of "
