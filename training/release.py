@@ -82,12 +82,15 @@ def lower_is_better(name: str) -> bool:
     return "fpr" in name or "/ece" in name
 
 
+def is_constructed(name: str) -> bool:
+    """Whether a test/<label>/<source>/... name is one of our own incitement threat sets."""
+    parts = name.split("/")
+    return len(parts) > 2 and parts[1] == "incitement" and parts[2] in CONSTRUCTED_SETS
+
+
 def is_calibration_error(name: str) -> bool:
     """An ECE row the gate judges side by side (the plain ECE of a constructed incitement set is not)."""
-    if name.endswith("/ece_at_base_rate"):
-        return True
-    parts = name.split("/")
-    return name.endswith("/ece") and not (parts[1] == "incitement" and parts[2] in CONSTRUCTED_SETS)
+    return name.endswith("/ece_at_base_rate") or (name.endswith("/ece") and not is_constructed(name))
 
 
 # ----------------------------------------------------------------------------- segmentation
@@ -220,7 +223,7 @@ def scoring_values(scores: list, test, weights: dict, policy) -> dict[str, np.nd
         out[f"{prefix}/roc_auc"] = weighted_roc_auc(probs, labels, w)
         out[f"{prefix}/ece"] = weighted_ece(probs, labels.astype(float), w)
         out[f"{prefix}/ece_noise"] = np.array([ece_noise_floor(probs)])  # one value: no interval
-        if label == "incitement" and prefix.rsplit("/", 1)[1] in CONSTRUCTED_SETS and base_rate and 0 < labels.mean() < 1:
+        if is_constructed(prefix) and base_rate and 0 < labels.mean() < 1:
             prior = base_rate_weights(labels, base_rate)
             out[f"{prefix}/ece_at_base_rate"] = weighted_ece(probs, labels.astype(float), w * prior)
             out[f"{prefix}/ece_at_base_rate_noise"] = np.array([ece_noise_floor(probs, weights=prior)])
