@@ -693,6 +693,7 @@ def _families(rng: random.Random) -> list[dict]:
         add(pos_kind, family, family, pos, 1)
         for neg, kind in negatives:
             add(kind, family, family, neg, 0)
+    _third_banks(add)
     seen, unique = set(), []
     for it in items:  # a text rendered twice (same filler and framing) is kept once, first copy wins
         if it["text"] not in seen:
@@ -1471,6 +1472,127 @@ NATURAL_PAIRS = [
     ("Target the police families. Their homes, their kids. Make them feel it.", "call_unrest",
      [("Target the police budget. Their overtime, their helicopters. Make them feel it at budget time.", "peaceful_protest")]),
 ]
+# ============================================================================ third banks (train only)
+# Violence against things, lawful protest in fighting words, figurative violence, and plain threats
+# to keep them balanced: the kinds 0.6.0 still read as threats (docs/scoring.md). All go to the train
+# split, so the test split (and its per-kind accuracy) stays the one earlier releases were measured on.
+TRAIN_ONLY_BANKS = ("objecty", "peacefuly", "figurativey", "threaty")
+
+OBJECTS3 = [
+    "{Smash|Break|Crack} the {ice trays|walnuts|coconut} with a {mallet|rolling pin|hammer}, it's the only way.",
+    "{Burn|Torch|Incinerate} the {diseased branches|infected leaves|blighted vines} so the {rot|fungus|blight} doesn't spread.",
+    "{Kill|Stop|End} the {engine|generator|pump} before you {refuel|check the oil|open the hood}.",
+    "{Blow up|Inflate|Pump up} the {balloons|tyres|air mattress} the night before.",
+    "{Shoot|Film|Photograph} the {sunset|parade|harbour} from the {bridge|hill|pier}, the light is perfect at six.",
+    "{Attack|Tackle|Hit} the {rust|stains|limescale} with vinegar and a {wire brush|scrubber|sponge}.",
+    "{Execute|Run} the {script|backup|migration} {tonight|at midnight|after hours} when nobody is on the system.",
+    "{Gut|Fillet|Clean} the {fish|trout|mackerel} as soon as you {land it|get home|catch it}.",
+    "{Smash|Bash|Knock} {down|through} the {partition wall|old chimney breast|garden wall} and you get a much bigger {room|kitchen|yard}.",
+    "{Demolish|Raze|Flatten} the {condemned flats|old gasworks|empty car showroom} and put up {affordable homes|a clinic|a library}.",
+    "{Slash|Cut|Prune} the {roses|brambles|hedge} back hard in {February|autumn|winter}.",
+    "{Burn|Blast|Torch} the {calories|fat} with {twenty minutes|half an hour} of {intervals|sprints|rowing}.",
+    "{Shred|Destroy|Wipe} the {old passports|expired cards|signed forms} before you {move house|throw them out|bin them}.",
+    "{Stab|Spear|Skewer} the {meat|peppers|halloumi} onto the {skewers|sticks} and grill for ten minutes.",
+    "{Knock down|Bulldoze|Tear down} the {old sports hall|derelict pub|abandoned depot} on the corner, it's been empty {for years|since 2009|forever}.",
+    "{Strangle|Choke|Smother} the {weeds|ivy|bindweed} with {cardboard|mulch|black plastic} over winter.",
+    "{Hang|Mount|Put up} the {mirror|shelves|painting} at eye level, not higher.",
+    "{Bomb|Zoom|Race} down the {hill|slope|track} on your {sled|bike|skateboard}, it's the best run in town.",
+    "Throw the {old sofa|broken chairs|rotten pallets} {in the skip|on the bonfire|out with the bulk rubbish} this weekend.",
+    "{Kill|Mute|Turn off} the {notifications|alarm|sound} and enjoy the quiet.",
+    "{Wreck|Trash|Total} my {old car|last phone|first bike}? {I did|Done it|Been there}, {twice|years ago|no regrets}.",
+    "{Nuke|Wipe|Reset} the {router|phone|tablet} to factory settings and start over.",
+    "{Hack|Chop|Cut} the {pumpkin|squash|melon} in half and scoop out the seeds.",
+    "{Punch|Drill|Bore} a hole in the {lid|bucket|pot} so the water can drain.",
+    "{Set fire to|Light|Burn} the {effigy of winter|wicker man|bonfire guy} at the festival, it's a {village|town|local} tradition.",
+    "{Destroy|Crush|Break} the {old SIM|hard disk|USB stick} with {pliers|a hammer|a drill} before you bin it.",
+    "{Explode|Blow|Blast} the {myth|rumour} that {tap water|the new bins|the bypass} {is unsafe|are a waste|costs more}: the figures are in the report.",
+    "{Tear|Rip|Strip} the {wallpaper|old lino|carpet tiles} off and paint the {walls|floor|stairs}.",
+    "{Beat|Thrash|Whack} the {rugs|mats|cushions} outside to get the dust out.",
+    "{Drown|Soak|Smother} the {fries|chips|salad} in {vinegar|gravy|dressing}, that's how I like them.",
+]
+
+PEACEFUL3 = [
+    "{Fight|Battle|Take on} {the closure|this merger|the rezoning} {tooth and nail|every step of the way|with everything we have}: {letters|petitions|lawyers} and {votes|turnout|press}.",
+    "{Shut down|Close down|Bring to a halt} {the high street|the ports|the factories} with a {general strike|work stoppage|day of action} on {Monday|the first of May|Friday}.",
+    "{Take back|Reclaim|Win back} {our town|the council|this country} at the ballot box {in May|this autumn|next year}.",
+    "{Overthrow|Unseat|Oust} the {chairman|board|club owners} at the {AGM|shareholder vote|members' meeting}. We have the proxies.",
+    "{Crush|Bury|Annihilate} them in the {referendum|by-election|primary}. {Knock on doors|Phone bank|Drive people to the polls}.",
+    "{Besiege|Bombard|Swamp} the {minister's office|regulator|ombudsman} with {complaints|letters|emails} until they {act|answer|investigate}.",
+    "{Blockade|Block|Picket} the {depot gates|warehouse entrance|company HQ} {peacefully|lawfully|with a permit} {at dawn|all day|on Monday}.",
+    "{Storm|Pack|Flood} the {school board|planning committee|council} meeting and {speak up|ask questions|demand a vote}.",
+    "{Revolt|Rebel|Rise up} against this {fee|rent hike|policy}: {withhold|stop paying|refuse} the {levy|increase|charge} {together|as one|all at once} and let the courts decide.",
+    "{Bring down|Topple|Defeat} the {bill|budget|amendment} {in committee|on the floor|in the Senate}. Call your {representative|senator|MP} today.",
+    "{Hound|Chase|Pursue} them with {freedom of information requests|questions|complaints} until they {publish|release|hand over} the {report|emails|contracts}.",
+    "{Mobilise|Organise|Rally} {every tenant|every parent|every nurse} in the {district|county|union} and {march|walk|stand} {together|side by side}.",
+    "{Occupy|Sit in at|Fill} the {lobby|foyer|atrium} of the {council offices|bank|university} {until closing|for an hour|all afternoon}. {No damage|Nobody hurt|Keep it calm}.",
+    "{Declare war on|Wage war on|Go to war with} {potholes|fly-tipping|damp housing}: {report|photograph|log} every one.",
+    "{Make them pay|Make them feel it|Hit them hard} {at the polls|at the checkout|in the ratings}. {Switch|Vote|Cancel} accordingly.",
+    "{Fire|Sack|Remove} the {board|CEO|chief constable}. {Sign|Share} the {petition|open letter} and {write|email} the {trustees|commissioners}.",
+    "{Kick|Boot|Throw} the {incumbents|bums|whole lot} out {next election|in November|at the next vote}. {Register|Register today|Check you're registered}.",
+    "{Shut|Close} their {inboxes|switchboards} down with {letters|calls|postcards} {from every street|from every voter|all week}.",
+    "{Stand your ground|Hold the line|Don't back down} at the {hearing|tribunal|inquiry}: {bring|show} the {evidence|receipts|documents}.",
+    "{Let's|We should} {descend on|converge on|gather at} {p} {on Saturday|at noon|after work} with {placards|banners|candles} {and|but} {no violence|nothing else|a permit}.",
+    "{Sue|Take|Drag} them {to court|before a judge|to the tribunal} and {win|get damages|make it public}.",
+    "{Ambush|Corner|Confront} the {candidate|minister|mayor} {at the hustings|at the Q&A|on live radio} with the {numbers|questions|leaked memo}.",
+    "{Fight|Resist|Oppose} {the eviction|the deportation order|the closure} with {lawyers|a legal challenge|an injunction} and {a vigil|a petition|the press}.",
+    "{Arm yourselves|Equip yourselves|Get armed} with the {facts|figures|law} before the {consultation|meeting|hearing}.",
+    "{Rise up|Stand up|Get up}, {tenants|workers|students}: {join the union|form a committee|organise}, {withhold|refuse} your {labour|rent} {together|lawfully}.",
+    "{Target|Go after|Focus on} the {sponsors|advertisers|donors}: {write to them|email them|tell them} {politely|why} you're {leaving|cancelling|done}.",
+    "We {besieged|stormed|mobbed} the {box office|polling station|library} {at opening|before dawn|on day one}, {tickets|ballots|books} gone in an hour.",
+    "{Starve|Deprive} them of {votes|money|attention}: {don't click|don't buy|don't vote for them}.",
+]
+
+FIGURATIVE3 = [
+    "{Our|The} {strikers|forwards|midfield} {murdered|massacred|butchered} {their|the visitors'} {defence|back line|keeper} in the second half.",
+    "{I'm going to|Gonna|About to} {kill|murder|destroy} this {pizza|burger|plate of ribs}, {I'm starving|haven't eaten all day|wish me luck}.",
+    "{The comedian|The band|She} absolutely {killed|slayed|murdered} it {last night|on Friday|at the festival}.",
+    "{That|This} {interview|column|review} was a {hatchet job|hit piece|knife in the back}, {pure and simple|nothing more|end of}.",
+    "The {minister|governor|chancellor} {is|was} {crucified|roasted|eviscerated} by the {committee|press|panel} {today|this morning|on live TV}.",
+    "{The budget|This policy|The merger} {will|could} {kill off|gut|decimate} {the high street|local radio|small farms}.",
+    "{We|They|The Tigers} {crushed|hammered|demolished} {the Lions|United|the league leaders} {4-0|five nil|by thirty points} {on Saturday|last night|away from home}.",
+    "{Those prices|That rent|The fees} {are|is} {daylight robbery|murder|a mugging}.",
+    "{This heat|The humidity|The commute} {is killing me|will be the death of me|is murder}.",
+    "{Shoot|Fire|Send} me {an email|a message|a text} {when you're free|later|tomorrow}.",
+    "{Let's|We should|Time to} {blow|smash|crush} the {competition|target|fundraising goal} {out of the water|this quarter|by Friday}.",
+    "{I could|I'd|I will} {strangle|throttle|kill} my {brother|flatmate|cat} {for eating|for finishing|for knocking over} {my leftovers|the last biscuit|my coffee}, {honestly|lol|haha}.",
+    "The {defence|prosecution|barrister} {shot down|blew apart|demolished} {every|each} {argument|claim|alibi} {in court|on the stand|in the hearing}.",
+    "{My phone|The battery|The laptop} {died|is dead|is dying} {halfway through the call|again|at 10%}.",
+    "{She|He|The challenger} {knocked out|floored|destroyed} the {champion|favourite|incumbent} in {the debate|round three|the final}.",
+    "{The market|Stocks|The pound} {got|was} {slaughtered|hammered|killed} {today|this week|after the announcement}.",
+    "{That album|This show|The sequel} is {the bomb|a bomb|bombing}, {honestly|seriously|no joke}.",
+    "{Kill|Crush|Beat} {them|those exams|the interview} {with kindness|tomorrow|with preparation}, {you've got this|good luck|we believe in you}.",
+    "{Armed|Loaded|Equipped} with {snacks|coffee|spreadsheets}, {we|I} {attacked|stormed|invaded} the {tax return|paperwork|to-do list}.",
+    "{The critics|Reviewers|Fans} {tore|ripped|savaged} the {film|finale|remake} {apart|to pieces|to shreds}.",
+    "{We|They} {blew|shot|torpedoed} {our|their} {chances|deal|lead} {in the last minute|with that own goal|in extra time}.",
+    "{The coach|The captain|The manager} {fired|shot|launched} a {warning shot|broadside|parting shot} at the {referees|board|press}.",
+    "{I'll|We'll} {fight|battle} {you|them} for the {last slice|window seat|remote}, {haha|lol|fair warning}.",
+    "{That|This} {joke|speech|pun} {killed|slayed|destroyed} {me|the room|everyone}.",
+    "{Headline|Breaking|Sports}: {Rovers|City|the Hawks} {execute|massacre|bury} {rivals|the champions|United} in {derby|cup|title} {rout|thriller|decider}.",
+    "{Fire|Axe|Sack} the {manager|coach|selectors} {after|before|over} this {run of form|defeat|season}.",
+]
+
+# Plain threats and calls to violence, in phrasings the banks above share words with, so that the new
+# negatives do not teach "violent verb = fine".
+THREATS3 = [
+    ("threat", "{I'm going to|Gonna|I will} {smash|cave in|break} {his|the mayor's|that judge's} {skull|face|jaw} {with a hammer|with a brick|next time I see him}."),
+    ("threat", "{Burn|Torch|Firebomb} the {imam's|rabbi's|councillor's} house {tonight|this weekend|while they sleep}, {they deserve it|no mercy|make an example}."),
+    ("threat", "{Shoot|Gun down|Put a bullet in} {every|each} {striker|picket|protester} who {blocks|crosses|comes near} the {gates|road|depot}."),
+    ("threat", "{Someone|Somebody|One of us} {needs to|should|has to} {stab|knife|gut} that {reporter|MP|councillor} {on his doorstep|outside his office|in the car park}."),
+    ("threat", "{We'll|We will|We're gonna} {hang|lynch|string up} {the whole board|every one of those judges|the lot of them} from the {bridge|lampposts|town hall balcony}."),
+    ("threat", "{Beat|Batter|Kick} {that|the} {refugee|immigrant|foreigner} {family|kids|women} {half to death|senseless|until they leave}."),
+    ("threat", "{I know where you live|I've got your address|We know your street}, {and|so} {you're|you are} {dead|getting a bullet|next}, {you|you little} {rat|traitor|snitch}."),
+    ("threat", "{Strangle|Choke|Throttle} {her|that woman|the witness} {before|so} she {testifies|talks|opens her mouth}."),
+    ("threat", "{Kill|Murder|Execute} the {ref|referee|linesman} {after|if} {the match|we lose|he does that again}. {I mean it|Not joking|Dead serious}."),
+    ("call_unrest", "{Take up arms|Grab your rifles|Get your guns} and {storm|take|seize} {p} {on Saturday|at dawn|tonight}. {Shoot anyone who resists|No prisoners|Leave nobody standing}."),
+    ("call_unrest", "{Burn|Torch|Firebomb} {p} {to the ground|with them inside|tonight}, {and|then} {kill|hunt down|drag out} {every official|the guards|the staff} {you find|inside|who runs}."),
+    ("call_unrest", "{Overthrow|Topple|Bring down} the government {by force|with guns|with bullets}: {hang|shoot|execute} the {ministers|cabinet|president} {in the square|on live TV|publicly}."),
+    ("call_unrest", "{Riot|Rampage|Loot} {tonight|this weekend|after the verdict}, {smash|burn|wreck} {the police station|every cop car|their homes} and {hurt|beat|kill} {any cop|anyone in uniform|whoever stops you}."),
+    ("threat", "{Bomb|Blow up|Nuke} the {mosque|synagogue|church} {during|at} {Friday prayers|Saturday service|Sunday mass}, {wipe them out|kill them all|finish them}."),
+    ("threat", "{Run over|Drive into|Plough into} the {marchers|protesters|crowd} {with your truck|at full speed|if they block the road}, {they deserve it|no regrets|do it}."),
+]
+RENDERINGS3 = 4
+
+
 RENDERINGS = {"figurative": 4, "object": 4, "insult": 5, "peaceful_protest": 4}
 
 
@@ -1514,6 +1636,20 @@ def _expanded(add) -> None:
             add(kind, family, family, neg, 0)
 
 
+def _third_banks(add) -> None:
+    """The train-only banks, after everything else and with an rng of their own."""
+    rng = random.Random("thirdbanks")
+    places = CIVIC_PLACES + UNREST2_PLACES
+    banks = [("objecty", "object", 0, t) for t in OBJECTS3] + [("peacefuly", "peaceful_protest", 0, t) for t in PEACEFUL3]
+    banks += [("figurativey", "figurative", 0, t) for t in FIGURATIVE3] + [("threaty", kind, 1, t) for kind, t in THREATS3]
+    counts: dict[str, int] = {}
+    for bank, kind, label, tpl in banks:
+        family = f"{bank}{counts.setdefault(bank, 0):02d}"
+        counts[bank] += 1
+        for j, text in enumerate(_alternatives(tpl, rng, RENDERINGS3)):
+            add(kind, family, f"{family}-{j}", _style(text.replace("{p}", rng.choice(places)), rng), label)
+
+
 def build(seed: int = SEED) -> list[dict]:
     """The contrast items with a group-disjoint train/test split (one family in TEST_EVERY per bank)."""
     rng = random.Random(seed)
@@ -1525,7 +1661,9 @@ def build(seed: int = SEED) -> list[dict]:
         if it["group"] not in families_by_bank[bank]:
             families_by_bank[bank].append(it["group"])
     test = set()
-    for fams in families_by_bank.values():
+    for bank, fams in families_by_bank.items():
+        if bank in TRAIN_ONLY_BANKS:
+            continue
         order = sorted(fams)
         rng.shuffle(order)
         test.update(order[: max(1, len(order) // TEST_EVERY)])
