@@ -1476,8 +1476,6 @@ NATURAL_PAIRS = [
 # Violence against things, lawful protest in fighting words, figurative violence, and plain threats
 # to keep them balanced: the kinds 0.6.0 still read as threats (docs/scoring.md). All go to the train
 # split, so the test split (and its per-kind accuracy) stays the one earlier releases were measured on.
-TRAIN_ONLY_BANKS = ("objecty", "peacefuly", "figurativey", "threaty")
-
 OBJECTS3 = [
     "{Smash|Break|Crack} the {ice trays|walnuts|coconut} with a {mallet|rolling pin|hammer}, it's the only way.",
     "{Burn|Torch|Incinerate} the {diseased branches|infected leaves|blighted vines} so the {rot|fungus|blight} doesn't spread.",
@@ -1586,6 +1584,13 @@ THREATS3 = [
     ("threat", "{Run over|Drive into|Plough into} the {marchers|protesters|crowd} {with your truck|at full speed|if they block the road}, {they deserve it|no regrets|do it}."),
 ]
 RENDERINGS3 = 4
+# bank -> (kind, template) per family; every family of these banks goes to train.
+THIRD_BANKS = {
+    "objecty": [("object", t) for t in OBJECTS3],
+    "peacefuly": [("peaceful_protest", t) for t in PEACEFUL3],
+    "figurativey": [("figurative", t) for t in FIGURATIVE3],
+    "threaty": THREATS3,
+}
 
 
 RENDERINGS = {"figurative": 4, "object": 4, "insult": 5, "peaceful_protest": 4}
@@ -1635,14 +1640,12 @@ def _third_banks(add) -> None:
     """The train-only banks, after everything else and with an rng of their own."""
     rng = random.Random("thirdbanks")
     places = CIVIC_PLACES + UNREST2_PLACES
-    banks = [("objecty", "object", 0, t) for t in OBJECTS3] + [("peacefuly", "peaceful_protest", 0, t) for t in PEACEFUL3]
-    banks += [("figurativey", "figurative", 0, t) for t in FIGURATIVE3] + [("threaty", kind, 1, t) for kind, t in THREATS3]
-    counts: dict[str, int] = {}
-    for bank, kind, label, tpl in banks:
-        family = f"{bank}{counts.setdefault(bank, 0):02d}"
-        counts[bank] += 1
-        for j, text in enumerate(_alternatives(tpl, rng, RENDERINGS3)):
-            add(kind, family, f"{family}-{j}", _style(text.replace("{p}", rng.choice(places)), rng), label)
+    for bank, templates in THIRD_BANKS.items():
+        for i, (kind, tpl) in enumerate(templates):
+            family = f"{bank}{i:02d}"
+            label = int(kind in ("threat", "call_unrest"))
+            for j, text in enumerate(_alternatives(tpl, rng, RENDERINGS3)):
+                add(kind, family, f"{family}-{j}", _style(text.replace("{p}", rng.choice(places)), rng), label)
 
 
 def build(seed: int = SEED) -> list[dict]:
@@ -1657,7 +1660,7 @@ def build(seed: int = SEED) -> list[dict]:
             families_by_bank[bank].append(it["group"])
     test = set()
     for bank, fams in families_by_bank.items():
-        if bank in TRAIN_ONLY_BANKS:
+        if bank in THIRD_BANKS:
             continue
         order = sorted(fams)
         rng.shuffle(order)
