@@ -1583,6 +1583,86 @@ THREATS3 = [
     ("threat", "{Bomb|Blow up} the {mosque at Friday prayers|synagogue on Saturday morning|church during Sunday mass}, {wipe them out|kill them all|finish them}."),
     ("threat", "{Run over|Drive into|Plough into} the {marchers|protesters|crowd} {with your truck|at full speed|if they block the road}, {they deserve it|no regrets|do it}."),
 ]
+# Threats with no violent verb (menace, implication, wishes of harm, "would be a shame"), written so
+# the student learns more than violent vocabulary; train only, like the banks above.
+IMPLICIT4 = [
+    "{Nice|Lovely|Pretty} {house|place|home} you've got on {Mill Lane|Station Road|Elm Street}, {councillor|judge|Mr Editor}. {Would be a shame if something happened to it|Shame if it caught fire one night|Hope it stays that way}.",
+    "{I know|We know|Everyone here knows} which school your {kids go to|daughter goes to|son attends}, {Sharma|Collins|Mr Reyes}. {Think about that before your next column|Sleep well|Keep writing and see}.",
+    "You won't see {Christmas|next spring|your next birthday}, {judge|councillor|you hack}. {That's a promise|Count on it|Mark my words}.",
+    "{Enjoy|Make the most of} your last {week|few days|summer} {above ground|breathing|in one piece}, {traitor|mate|sweetheart}.",
+    "{People like you|Your sort|Snitches like you} {end up|tend to end up|usually end up} in the {canal|river|woods}. {Remember that|Just saying|Be careful out there}.",
+    "{We've got|I've got} your address now, and we know when your {kids are|wife is|daughter is} home alone. {See you soon|Lock your doors tonight|Sleep tight}.",
+    "{One more column like this|Say that again|Print one more word} and you {won't be walking|won't have hands to type|won't be writing anything} {by Monday|ever again|next week}.",
+    "{Somebody|Someone|A few of us} {should|ought to|will} pay {the judge a visit at home and make sure he never rules again|that reporter a visit after dark and make sure she never writes again|the landlord a visit tonight and make sure he can't walk to collect rent again}.",
+    "{Every|Each} {traitor|collaborator|turncoat} in {p} {gets|should get} {what's coming|a one-way trip to the woods|the same as Mussolini}.",
+    "{Don't|Never} {come back|show your face} {in this town|on our estate|round here} again, {Patel|Murphy|Novak}. {Next time you'll leave in a bag|Next time they carry you out|Next time you leave on a stretcher}.",
+    "{Six feet under|In the ground|Pushing up daisies} is where {that MP belongs|the prosecutor belongs|the lot of them belong}, and {I'll see to it|we'll make it happen|I'm happy to help}.",
+    "{Count your days|Your days are numbered|Start counting}, {judge|reporter|councillor}. {We're coming|We know your routine|Tick tock}.",
+    "{I hope|Hopefully|Fingers crossed} {someone puts that judge in the ground|somebody gets to the defendant before the trial|someone makes that reporter disappear}, {and soon|for good|this week}.",
+    "{Make|Let's make} {the journalist|that witness|the whistleblower} {disappear|go away for good|vanish}. {No body, no case|Nobody will miss her|No witness, no trial}.",
+    "{Accidents|Fires|Bad falls} happen {to people like you|to nosy reporters|to judges who rule like that}. {Just saying|Think on|Mind the stairs}.",
+    "{Give me|Give us} {five minutes|ten minutes|one night} alone with {him|the defendant|that bloke} and {there won't be a trial|he won't need a lawyer|he won't walk out}.",
+    "{Her brake lines|His car's brakes|The reporter's brake cables} {could easily|might} {fail|get cut|stop working} {one night|on the motorway|some morning}. {Just saying|Wouldn't that be sad|Accidents happen}.",
+    "{Meet me|Come} outside {after the match|the pub|the meeting}, {Hughes|Kowalski|big man}, and {bring a stretcher|you'll need an ambulance|you won't have teeth left}.",
+    "One well-aimed {round|shot|bullet} {would|could} {solve|fix|end} {the senator problem|the judge problem|the Harris problem} {by Friday|overnight|for good}.",
+    "{Lock and load|Locked and loaded|Guns oiled}, {lads|boys|patriots}. {See you at|Meet at|Rendezvous at} {p} {at dawn|on Saturday|after the count}.",
+    "{If|When} the {verdict|count|vote} goes against us, {the streets will run red|there will be blood|we shoot our way in}.",
+    "{When|Once} the doors of {p} open {tomorrow|on Monday|after the vote}, {none of them walks out|nobody inside goes home|not one of them leaves alive}.",
+    "Teach {that landlord|the councillor|that reporter} a lesson {he won't walk away from|she won't recover from|with a tyre iron}.",
+    "{Someone|Somebody|Anyone} with {a rifle|a scope|a can of petrol} and {a free afternoon|some nerve} {could|would} do the {country|town|city} a favour {outside her office|at the minister's house|on the judge's drive}.",
+    "{I'd|I would|I'll} {gladly|happily|proudly} {do time|go to prison|serve life} for what I'm going to do to {him|that judge|the ref}.",
+    "{We|The lads} {know|have clocked} {your route home|your gym times|where you park}, {Dr Osei|Ms Lindqvist|councillor}. {Vary it while you can|See you soon|Look over your shoulder}.",
+    "{The|A} {rope|noose|lamppost} {is ready|is waiting|has your name on it} {outside|in front of} {p}, {minister|senator|judge}.",
+    "{Clear|Purge|Rid} {the estate|our streets|this country} of {the migrants|the Muslims|the Roma} {permanently|for good|by any means}: {no survivors|leave none breathing|bodies in the river}.",
+    "Put {them all|every one of them|the lot} on {a boat|an old ferry|a raft} and {sink it|scuttle it mid-Channel|torpedo it}.",
+    "{Just|Only} {one|a single} {bottle of petrol|match|lighter} {through the letterbox|under the door|in the bins} of {the mosque|that refuge|the hostel} {would|could} {sort it|end this|settle it}.",
+    "{It's|That's} {a long way down|a nasty drop} from {your balcony|that bridge|the car park roof}, {Ms Ahmed|judge|sunshine}. {Be careful|Watch your step|Mind how you go}.",
+    "{Any|Every} {cop|officer|bailiff} who {comes|turns up|knocks} {on my street|at my door|to the camp} {tomorrow|on Monday|this week} {goes home in a box|won't be going home|is fair game}.",
+    "{After|Straight after} {the verdict|the election|the hearing}, {the prosecutor|the witness|the returning officer} {should never|won't ever|must never} {make it home|see her family again|walk again}. {Make it happen|See to it|Everyone knows what to do}.",
+    "{Your kids|Your family|Your wife} {might end up in hospital|could get hurt|would look good in a wheelchair} if you keep {printing|saying|writing} this, {mate|pal|Clarke}.",
+    "{We|I} {settle|deal with} {this|people like him|grasses} the old way: {a visit|a car boot|a shallow grave}, {no police|no witnesses|no mercy}.",
+    "{Deal with|Handle|Take care of} {the protesters|the picket|the marchers} {with live rounds|with bullets, not water cannon|with rifles from the rooftops} {this time|on Saturday|next time}.",
+]
+
+# Calls to violent unrest and their lawful twins: the same crowd and place, the means changed.
+UNREST_PAIRS4 = [
+    ("{Everyone|All of you|Every patriot} to {p} on {Saturday|Monday|the sixth}: bring {rifles|petrol|crowbars} and {let nobody out|don't leave anyone standing|finish it}.",
+     "{Everyone|All of you|Every patriot} to {p} on {Saturday|Monday|the sixth}: bring {placards|candles|your neighbours} and {make some noise|sign the petition|stay till they answer}."),
+    ("{Block|Barricade|Bolt} the doors of {p} and {set it alight|smoke them out|burn it} with the {councillors|officials|staff} inside.",
+     "{Line|Fill} the steps of {p} {arm in arm|with placards|in silence} {until the councillors come out to talk|while the vote is on|for one hour}."),
+    ("{Farmers, drive your tractors|Truckers, drive your rigs|Builders, drive your vans} into the {police lines|barricades|crowd of officers} at {p} {at full speed|tomorrow|and don't stop}.",
+     "{Farmers, drive your tractors|Truckers, drive your rigs|Builders, drive your vans} slowly {round|past|to} {p} {in a convoy|with horns going|on Monday} and park where the permit says."),
+    ("{The day they certify|If they pass the bill|When the result is read}, we go to {p} {armed|with guns|with weapons} and {take it|drag them out|hang them}.",
+     "{The day they certify|If they pass the bill|When the result is read}, we go to {p} {with banners|with our MPs' numbers|with a petition} and {object|demand a recount|file the challenge}."),
+    ("{Students|Lads|Comrades}, {tonight|at midnight|after the game} we {smash|burn|gut} {p} and {beat|hurt|attack} any {guard|cop|official} who gets in the way.",
+     "{Students|Lads|Comrades}, {tonight|at midnight|after the game} we {vigil|gather|sing} outside {p} and {hand out leaflets|light candles|read the names} until morning."),
+    ("{Surround|Encircle|Seal off} {p} and {starve|burn|shoot} them out. {Nobody leaves alive|No surrender|No mercy}.",
+     "{Surround|Encircle|Ring} {p} with a {human chain|silent vigil|line of candles} and {ask them to come out and talk|stay all night|sing}. {Nobody gets hurt|No violence|Peaceful}."),
+    ("{Take|Seize|Capture} {p} {by force|at gunpoint|with whatever weapons you have} and {hold the staff hostage|execute the traitors inside|shoot anyone who resists} until the government resigns.",
+     "{Vote out|Unseat|Recall} {everyone who runs|the people in charge of|the politicians behind} {p} {at the election|at the ballot box|in November} and {repeal the law|hold them to account|make the government resign} {through the vote|in the chamber|with a no-confidence motion}."),
+    ("{Miners|Nurses|Dockers}, {it's time|the time has come} to {fight|go to war|settle this} with {bricks and bottles|clubs and knives|fire} at {p}.",
+     "{Miners|Nurses|Dockers}, {it's time|the time has come} to {strike|walk out|down tools} {together|all at once|on Monday} and picket {p} {lawfully|with a permit|peacefully}."),
+    ("{Rise up|Stand up|Get up}, {citizens|people of this city|neighbours}: bring {your guns|axes|petrol} to {p} and {end this government|make them bleed|burn them out}.",
+     "{Rise up|Stand up|Get up}, {citizens|people of this city|neighbours}: bring {your voter cards|your families|a placard} to {p} and {end this government|vote them out|make yourselves heard} {at the ballot box|in the recall|peacefully}."),
+    ("{Flood|Swarm|Overrun} {p} {tomorrow|at noon|when they sit}, {break|smash} {every window|the doors|their cars} and {drag|pull|throw} {the members|them|the officials} into the street.",
+     "{Flood|Swarm|Fill} {p} {tomorrow|at noon|when they sit}, {fill|pack} the public gallery and put {every question|our questions|the hard questions} to {the members|them|the officials}."),
+    ("{Our|The} {march|rally|demo} at {p} {on Saturday|next week|after the vote} {ends in blood|becomes a war|is where we start killing}. {Be armed|Bring weapons|Come ready to fight}.",
+     "{Our|The} {march|rally|demo} at {p} {on Saturday|next week|after the vote} {ends with speeches|ends at five|is family friendly}. {Bring water|Bring the kids|Wear something warm}."),
+    ("{If the police|If the army|If the guards} {come|block us|move in} at {p}, {shoot back|open fire|kill them}. {We outnumber them|They started it|No retreat}.",
+     "{If the police|If the army|If the guards} {come|block us|move in} at {p}, {sit down|stay calm|link arms} and {film everything|call the legal observers|don't resist}. {We outnumber them|Stay peaceful|No retreat}."),
+    ("Let {p} {burn|go up in flames|become a crater} {on polling day|before the count|tonight}, {so|and} {no official|none of the staff|no one inside} {gets out|survives|walks away}.",
+     "Let {p} {hear us|see the turnout|feel the pressure} {on polling day|before the count|tonight}, {so|and} {every voice|every ballot|every voter} counts."),
+    ("{Revolution|Civil war|The uprising} {starts|begins} at {p} {on Friday|this weekend|at dawn}. {Kill|Shoot|Gun down} {the guards|anyone in uniform|every official} {first|on sight|without warning}.",
+     "{The campaign|The petition drive|The strike} {starts|begins} at {p} {on Friday|this weekend|at dawn}. Bring {clipboards|pens and forms|a friend} and {come early|wear comfy shoes|a flask}."),
+    ("{Go|Head} to {p} {tonight|after work|on Monday} and {throw|hurl|lob} {petrol bombs|bricks|acid} at {the officers|the guards|whoever comes out}.",
+     "{Go|Head} to {p} {tonight|after work|on Monday} and {hand|give|pass} {leaflets|flowers|coffee} to {the officers|the guards|whoever comes out}."),
+    ("{Tear down|Smash|Destroy} {p} {brick by brick|tonight|with the mob} and {lynch|hang|beat to death} {whoever's inside|every official inside|the lot inside}.",
+     "Get the statue outside {p} taken down {by council vote|through the planning process|by petition} and put up {a fountain|a memorial to the miners|benches} instead."),
+    ("{Boys|Lads|Brothers}, {meet|gather} at {p} {with bats|with blades|armed}: {every migrant|every leftie|every journalist} {we find|there|who shows up} {gets hurt|gets it|goes to hospital}.",
+     "{Boys|Lads|Brothers}, {meet|gather} at {p} {with flasks|with banners|early}: {anyone|every passer-by|every reporter} who stops by {gets a leaflet|gets a cup of tea|is welcome to debate}."),
+    ("{When|The moment} the {bailiffs|police|riot squad} come to clear the camp outside {p}, {meet them with|greet them with|hit them with} {bricks|bats|fire}. {Leave them bleeding|Put them in hospital|Nobody goes home}.",
+     "{When|The moment} the {bailiffs|police|riot squad} come to clear the camp outside {p}, {meet them with|greet them with|hand them} {the injunction|our lawyers|the court papers}. {Film it|Stay calm|Stand firm}."),
+]
 RENDERINGS3 = 4
 # bank -> (kind, template) per family; every family of these banks goes to train.
 THIRD_BANKS = {
@@ -1590,6 +1670,8 @@ THIRD_BANKS = {
     "peacefuly": [("peaceful_protest", t) for t in PEACEFUL3],
     "figurativey": [("figurative", t) for t in FIGURATIVE3],
     "threaty": THREATS3,
+    "implicity": [("threat", t) for t in IMPLICIT4],
+    "unrestpairy": [("pair", pair) for pair in UNREST_PAIRS4],  # call to unrest, then its lawful twin
 }
 
 
@@ -1643,6 +1725,13 @@ def _third_banks(add) -> None:
     for bank, templates in THIRD_BANKS.items():
         for i, (kind, tpl) in enumerate(templates):
             family = f"{bank}{i:02d}"
+            if kind == "pair":  # both sides at the same place
+                pos, neg = (_alternatives(t, rng, RENDERINGS3) for t in tpl)
+                for j, (p, n) in enumerate(zip(pos, neg)):
+                    place = rng.choice(places)
+                    add("call_unrest", family, f"{family}-{j}", _style(p.replace("{p}", place), rng), 1)
+                    add("peaceful_protest", family, f"{family}-{j}", _style(n.replace("{p}", place), rng), 0)
+                continue
             label = int(kind in ("threat", "call_unrest"))
             for j, text in enumerate(_alternatives(tpl, rng, RENDERINGS3)):
                 add(kind, family, f"{family}-{j}", _style(text.replace("{p}", rng.choice(places)), rng), label)
