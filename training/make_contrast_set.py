@@ -1583,7 +1583,7 @@ THREATS3 = [
     ("threat", "{Bomb|Blow up} the {mosque at Friday prayers|synagogue on Saturday morning|church during Sunday mass}, {wipe them out|kill them all|finish them}."),
     ("threat", "{Run over|Drive into|Plough into} the {marchers|protesters|crowd} {with your truck|at full speed|if they block the road}, {they deserve it|no regrets|do it}."),
 ]
-# Threats with no violent verb (menace, implication, wishes of harm, "would be a shame"), written so
+# Threats with little or no violent vocabulary (menace, implication, wishes of harm), written so
 # the student learns more than violent vocabulary; train only, like the banks above.
 IMPLICIT4 = [
     "{Nice|Lovely|Pretty} {house|place|home} you've got on {Mill Lane|Station Road|Elm Street}, {councillor|judge|Mr Editor}. {Would be a shame if something happened to it|Shame if it caught fire one night|Hope it stays that way}.",
