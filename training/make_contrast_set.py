@@ -1664,14 +1664,14 @@ UNREST_PAIRS4 = [
      "{When|The moment} the {bailiffs|police|riot squad} come to clear the camp outside {p}, {meet them with|greet them with|hand them} {the injunction|our lawyers|the court papers}. {Film it|Stay calm|Stand firm}."),
 ]
 RENDERINGS3 = 4
-# bank -> (kind, template) per family; every family of these banks goes to train.
+# bank -> families, each a tuple of (kind, template) sides rendered at one place; all go to train.
 THIRD_BANKS = {
-    "objecty": [("object", t) for t in OBJECTS3],
-    "peacefuly": [("peaceful_protest", t) for t in PEACEFUL3],
-    "figurativey": [("figurative", t) for t in FIGURATIVE3],
-    "threaty": THREATS3,
-    "implicity": [("threat", t) for t in IMPLICIT4],
-    "unrestpairy": [("pair", pair) for pair in UNREST_PAIRS4],  # call to unrest, then its lawful twin
+    "objecty": [(("object", t),) for t in OBJECTS3],
+    "peacefuly": [(("peaceful_protest", t),) for t in PEACEFUL3],
+    "figurativey": [(("figurative", t),) for t in FIGURATIVE3],
+    "threaty": [(side,) for side in THREATS3],
+    "implicity": [(("threat", t),) for t in IMPLICIT4],
+    "unrestpairy": [(("call_unrest", pos), ("peaceful_protest", neg)) for pos, neg in UNREST_PAIRS4],
 }
 
 
@@ -1722,19 +1722,15 @@ def _third_banks(add) -> None:
     """The train-only banks, after everything else and with an rng of their own."""
     rng = random.Random("thirdbanks")
     places = CIVIC_PLACES + UNREST2_PLACES
-    for bank, templates in THIRD_BANKS.items():
-        for i, (kind, tpl) in enumerate(templates):
+    for bank, families in THIRD_BANKS.items():
+        for i, sides in enumerate(families):
             family = f"{bank}{i:02d}"
-            if kind == "pair":  # both sides at the same place
-                pos, neg = (_alternatives(t, rng, RENDERINGS3) for t in tpl)
-                for j, (p, n) in enumerate(zip(pos, neg)):
-                    place = rng.choice(places)
-                    add("call_unrest", family, f"{family}-{j}", _style(p.replace("{p}", place), rng), 1)
-                    add("peaceful_protest", family, f"{family}-{j}", _style(n.replace("{p}", place), rng), 0)
-                continue
-            label = int(kind in ("threat", "call_unrest"))
-            for j, text in enumerate(_alternatives(tpl, rng, RENDERINGS3)):
-                add(kind, family, f"{family}-{j}", _style(text.replace("{p}", rng.choice(places)), rng), label)
+            renderings = [_alternatives(tpl, rng, RENDERINGS3) for _, tpl in sides]
+            for j, texts in enumerate(zip(*renderings)):
+                place = rng.choice(places)
+                for (kind, _), text in zip(sides, texts):
+                    label = int(kind in ("threat", "call_unrest"))
+                    add(kind, family, f"{family}-{j}", _style(text.replace("{p}", place), rng), label)
 
 
 def build(seed: int = SEED) -> list[dict]:
