@@ -465,6 +465,50 @@ def _run_thresholds(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- calibrate -------------------------------------------------------------------------------------
+
+
+def _setup_calibrate(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Refit one label's calibration (temperature and bias) on your own labelled comments and write the "
+        "recalibrated model folder: probabilities that match your platform's rates, rankings unchanged. "
+        "Label a random sample of your comments, not only those the queue flagged."
+    )
+    parser.epilog = "example: modclf calibrate labels.csv --label incitement -o models/ours"
+    parser.add_argument("labels", help="a label file (.jsonl, .csv, .parquet: text, article, incitement, off_topic; docs/label_files.md)")
+    parser.add_argument("--label", choices=("incitement", "off_topic"), required=True)
+    parser.add_argument("-o", "--output", required=True, help="folder to write the recalibrated model to")
+    parser.add_argument("--force", action="store_true", help="overwrite OUTPUT if it already holds a model")
+    parser.add_argument("--policy", help="policy whose thresholds are moved to the new scale (default: configs/policy.yaml)")
+    _add_model_options(parser)
+
+
+def _run_calibrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from modclf.api import ModClf
+    from modclf.policy import Policy
+    from modclf.training.recalibration import mapped_policy, recalibrate, save_recalibrated
+    from modclf.training.sources.labels import load_label_files
+
+    output = Path(args.output)
+    if output.exists() and any(output.iterdir()) and not args.force:
+        raise ModClfError(f"{output} is not empty; pass --force to overwrite it")
+    policy = Policy.load(args.policy)
+    clf = ModClf.from_pretrained(args.model, precision=args.precision)
+    report = recalibrate(clf, load_label_files(args.labels), args.label)
+    save_recalibrated(clf, report, output, args.labels, policy)
+    cv = report["ece_after_cross_validated"]
+    print(f"{args.label}: {report['comments']} labelled comments, {report['positives']} positive (mean label {report['base_rate']:.3f})")
+    print(f"temperature, bias: {report['old'][0]:.4g}, {report['old'][1]:.4g} -> {report['new'][0]:.4g}, {report['new'][1]:.4g}")
+    print(f"ECE on these comments: {report['ece_before']:.4f} -> {report['ece_after']:.4f}"
+          + ("" if cv is None else f" ({cv:.4f} cross-validated by group)"))
+    moved = mapped_policy(policy, args.label, report["old"], report["new"]).thresholds[args.label]
+    print(f"wrote {output} ({clf.model_id}); its policy.yaml makes the same decisions as {policy.source}: "
+          f"{args.label} review {moved.review}, remove {moved.remove}")
+    return 0
+
+
 # --- registry --------------------------------------------------------------------------------------
 
 # name -> (help, setup(parser), run(args) -> exit code).
@@ -475,6 +519,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Cal
     "serve": ("serve the model over HTTP (Perspective- and Coral-compatible moderation service)", _setup_serve, _run_serve),
     "feedback": ("export moderator feedback gathered by the service as a label file", _setup_feedback, _run_feedback),
     "thresholds": ("choose policy thresholds on your own labelled comments", _setup_thresholds, _run_thresholds),
+    "calibrate": ("refit a label's calibration on your own labelled comments", _setup_calibrate, _run_calibrate),
     "bench": ("measure comments/s: matmul bound, naive baseline and the engine, on this machine", _setup_bench, _run_bench),
 }
 

@@ -168,3 +168,27 @@ def test_finished_folds_are_kept_by_key_and_a_torn_line_is_skipped(tmp_path):
     record = json.dumps({"key": key, "left_out": "gab", "rows": [{"set": "gab"}]})
     folds.write_text(record + '\n{"key": "torn')
     assert ev.read_folds(folds) == {key: [{"set": "gab"}]}
+
+
+def test_source_refit_ece_fits_on_the_sources_dev_split(monkeypatch):
+    # Logits twice too confident and shifted: the shipped calibration (identity here) is off, a refit
+    # on the same source's dev split fixes it; another source's dev split is never used.
+    rng = np.random.default_rng(0)
+
+    def items(split, source, n):
+        true = rng.normal(-1.0, 1.5, n)
+        labels = rng.random(n) < 1 / (1 + np.exp(-true))
+        return [ScoringExample(f"{split} {source} {i}", None, float(y), None, source, f"g{i}", split,
+                               {"logit": 2 * t + 1}) for i, (t, y) in enumerate(zip(true, labels))]
+
+    test = ev.EvalSet("incitement", "gab", items("test", "gab", 3000))
+    dev = items("dev", "gab", 1000) + [ScoringExample("other", None, 1.0, None, "edos", "e", "dev", {"logit": 50.0})] * 60
+    monkeypatch.setattr(ev, "model_scores", lambda model, cache, examples, label: (
+        np.array([ex.meta["logit"] for ex in examples]), None))
+    logits = np.array([ex.meta["logit"] for ex in test.examples])
+    from modclf.training.scoring import expected_calibration_error
+
+    plain = expected_calibration_error(1 / (1 + np.exp(-logits)), test.labels)
+    refit = ev.source_refit_ece(None, None, dev, test, logits)
+    assert plain > 0.1 and refit < plain / 2
+    assert ev.source_refit_ece(None, None, dev[:10], test, logits) is None  # too few dev labels

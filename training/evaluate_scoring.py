@@ -16,7 +16,9 @@ with bootstrap 95% intervals, for:
   setting: TF-IDF (word 1-2 + char 3-5 grams) + logistic regression; alt-profanity-check
   (incitement); comment length alone (sign chosen on training data); 1 - cosine of raw
   all-MiniLM-L6-v2 embeddings of comment and article (off-topic);
-- expected calibration error before (sigmoid of raw logits) and after calibration;
+- expected calibration error before (sigmoid of raw logits) and after calibration, and after a
+  calibration refitted on the same source's dev split (what `modclf calibrate` on a platform's own
+  labelled comments buys there; ranking is unchanged by it);
 - the false-positive rate of the policy's incitement `remove` threshold on ordinary news comments
   (the on-topic comments of the news_pairs test split), and the threshold that would give a 1%
   false-positive rate on the news_pairs dev split;
@@ -404,12 +406,27 @@ def model_scores(model, cache, examples, label: str) -> tuple[np.ndarray, np.nda
     return logits.astype(float), probs
 
 
+def source_refit_ece(model, cache, dev, test: EvalSet, logits: np.ndarray) -> float | None:
+    """ECE on a test set after a Platt fit on the same source's dev split (None: no such split)."""
+    from modclf.training.recalibration import MIN_LABELLED
+    from modclf.training.scoring import expected_calibration_error, fit_platt
+
+    source = test.name.partition(":")[0]
+    items = [ex for ex in dev if ex.source == source and _target(ex, test.label) is not None]
+    if len(items) < MIN_LABELLED:
+        return None
+    dev_logits, _ = model_scores(model, cache, items, test.label)
+    temperature, bias = fit_platt(dev_logits, EvalSet(test.label, source, items).labels.astype(float))
+    return expected_calibration_error(1 / (1 + np.exp(-(logits / temperature + bias))), test.labels)
+
+
 def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: int, seed: int,
-                  report: Path | None = None, released=None) -> list[dict]:
+                  report: Path | None = None, released=None, dev=None) -> list[dict]:
     """One row per set: the model's ranking metrics and ECE, and each baseline's metrics, same resamples.
 
     With `report`, also PNG plots per set: ROC and precision-recall curves (model and baselines), the
-    reliability diagram before and after calibration, and recall / FPR / precision per threshold."""
+    reliability diagram before and after calibration, and recall / FPR / precision per threshold.
+    With `dev` (dev-split examples), also the ECE after refitting the calibration on the set's source."""
     from modclf.training.scoring import expected_calibration_error
 
     rows = []
@@ -428,6 +445,7 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
                 **ranking_metrics(probs, labels, boot),
                 "ece_uncalibrated": expected_calibration_error(1 / (1 + np.exp(-logits)), labels),
                 "ece_calibrated": expected_calibration_error(probs, labels),
+                "ece_source_refit": None if dev is None else source_refit_ece(model, cache, dev, test, logits),
             },
             "baselines": {},
         }
@@ -436,6 +454,8 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
             row["released"] = {
                 **ranking_metrics(released_probs, labels, boot),
                 "ece_calibrated": expected_calibration_error(released_probs, labels),
+                "ece_source_refit": None if dev is None else source_refit_ece(
+                    released.model, released.cache, dev, test, released_logits),
             }
         baseline_scores = baselines[test.label].scores(test.examples)
         for name, scores in baseline_scores.items():
@@ -683,7 +703,9 @@ def evaluate(
 
     started = time.time()
     max_tokens = max_tokens or model.config.max_comment_tokens
-    needed = [ex for ex in data if ex.split == "test" or (ex.split == "dev" and ex.source in ("news_pairs", "semeval"))]
+    test_sources = {name.partition(":")[0] for names in TEST_SOURCES.values() for name in names}
+    dev = [ex for ex in data if ex.split == "dev" and ex.source in test_sources]
+    needed = [ex for ex in data if ex.split == "test"] + dev
     if loso_sources:
         needed = [ex for ex in data if ex.split in ("train", "dev", "test")]
     cache = StateCache(model, tokenizer, max_tokens, getattr(config, "cache_dir", None))
@@ -752,7 +774,7 @@ def evaluate(
     baselines = {label: Baselines(label, train_all, shared, seed) for label in LABELS}
     in_distribution = []
     for label in LABELS:
-        in_distribution += evaluate_sets(model, cache, eval_sets(data, label), baselines, n_boot, seed, report, other)
+        in_distribution += evaluate_sets(model, cache, eval_sets(data, label), baselines, n_boot, seed, report, other, dev)
     fpr = false_positive_report(model, cache, data, remove_threshold, threshold_source)
     policy_rows, kinds = {}, {}
     if policy is not None:
@@ -922,18 +944,19 @@ def print_table(title: str, rows: list[dict]) -> None:
         return
     print(
         f"{'label':<10} {'set':<16} {'n':>6} {'pos':>5}  {'model ROC-AUC [95% CI]':<24} {'PR-AUC [95% CI]':<24} "
-        f"{'ECE raw>cal':<12} {'released':<8} baselines ROC-AUC/PR-AUC"
+        f"{'ECE raw>cal>refit':<18} {'released':<8} baselines ROC-AUC/PR-AUC"
     )
     for r in rows:
         m = r["model"]
-        ece = f"{m['ece_uncalibrated']:.3f}>{m['ece_calibrated']:.3f}"
+        refit = m.get("ece_source_refit")
+        ece = f"{m['ece_uncalibrated']:.3f}>{m['ece_calibrated']:.3f}>" + ("n/a" if refit is None else f"{refit:.3f}")
         base = "  ".join(
             f"{name} {_fmt(b['roc_auc'])}/{_fmt(b['pr_auc'])}" for name, b in r["baselines"].items()
         )
         released = _fmt(r["released"]["roc_auc"]) if "released" in r else "  n/a"
         print(
             f"{r['label']:<10} {r['set']:<16} {r['n']:>6} {r['positives']:>5}  {_with_ci(m, 'roc_auc'):<24} "
-            f"{_with_ci(m, 'pr_auc'):<24} {ece:<12} {released:<8} {base}"
+            f"{_with_ci(m, 'pr_auc'):<24} {ece:<18} {released:<8} {base}"
         )
 
 
