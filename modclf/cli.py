@@ -504,8 +504,8 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     print(f"ECE on these comments: {report['ece_before']:.4f} -> {report['ece_after']:.4f}"
           + ("" if cv is None else f" ({cv:.4f} cross-validated by group)"))
     moved = mapped_policy(policy, args.label, report["old"], report["new"]).thresholds[args.label]
-    print(f"wrote {output} ({clf.model_id}); its policy.yaml makes the same decisions as {policy.source}: "
-          f"{args.label} review {moved.review}, remove {moved.remove}")
+    print(f"wrote {output} ({clf.model_id}); --model {output} --policy {output / 'policy.yaml'} makes the same "
+          f"decisions as {policy.source} did ({args.label} review {moved.review}, remove {moved.remove})")
     return 0
 
 

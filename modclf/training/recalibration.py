@@ -1,9 +1,9 @@
 """Refitting a model's calibration on a platform's own labelled comments (`modclf calibrate`).
 
 A released model's probabilities are calibrated on the mix of our sources (about 1.5% of comments
-incite). On a platform with another base rate or other kinds of comments they are off: measured in
-docs/scoring.md, the shipped off-topic calibration has ECE 0.127 on SemEval's forum answers, and a
-Platt fit on that source's own dev split brings it to 0.035. Refitting changes only the temperature and
+incite). On a platform with another base rate or other kinds of comments they are off (docs/scoring.md
+measures how far, per source, and what a refit on the source's own labels gives back). Refitting
+changes only the temperature and
 bias of one label (the ranking, and so ROC-AUC and every precision/recall trade-off, stays the same),
 so it needs no GPU and no training data, only a few hundred labelled comments drawn at random from the
 platform's stream. Thresholds read off the old scale move with it: `mapped_threshold` gives the one
