@@ -478,9 +478,10 @@ def _setup_calibrate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("labels", help="a label file (.jsonl, .csv, .parquet: text, article, incitement, off_topic; docs/label_files.md)")
     parser.add_argument("--label", choices=("incitement", "off_topic"), required=True)
     parser.add_argument("-o", "--output", required=True, help="folder to write the recalibrated model to")
-    parser.add_argument("--force", action="store_true", help="overwrite OUTPUT if it already holds a model")
+    parser.add_argument("--force", action="store_true", help="replace OUTPUT if it already holds a model")
     parser.add_argument("--policy", help="policy whose thresholds are moved to the new scale (default: configs/policy.yaml)")
-    _add_model_options(parser)
+    # No --precision: the fit runs on fp32 logits, against which every precision is measured.
+    parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
 
 
 def _run_calibrate(args: argparse.Namespace) -> int:
@@ -488,14 +489,15 @@ def _run_calibrate(args: argparse.Namespace) -> int:
 
     from modclf.api import ModClf
     from modclf.policy import Policy
-    from modclf.training.recalibration import mapped_policy, recalibrate, save_recalibrated
+    from modclf.training.recalibration import check_output, mapped_policy, recalibrate, save_recalibrated
     from modclf.training.sources.labels import load_label_files
 
     output = Path(args.output)
-    if output.exists() and any(output.iterdir()) and not args.force:
-        raise ModClfError(f"{output} is not empty; pass --force to overwrite it")
     policy = Policy.load(args.policy)
-    clf = ModClf.from_pretrained(args.model, precision=args.precision)
+    clf = ModClf.from_pretrained(args.model, precision="fp32")
+    check_output(output, clf.path)  # before the fit, so a wrong -o fails at once
+    if output.is_dir() and any(output.iterdir()) and not args.force:
+        raise ModClfError(f"{output} already holds a model; pass --force to replace it")
     report = recalibrate(clf, load_label_files(args.labels), args.label)
     save_recalibrated(clf, report, output, args.labels, policy)
     cv = report["ece_after_cross_validated"]

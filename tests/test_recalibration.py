@@ -81,7 +81,7 @@ def test_calibrate_command_writes_a_folder_that_scores_on_the_new_scale(tiny_mod
     rows = [(f"comment {i} on the {'bridge' if i % 2 else 'weather'}", articles[i % 2], i % 3 == 0) for i in range(120)]
     path = _write_labels(tmp_path / "labels.csv", [(t, a, int(y)) for t, a, y in rows], ("text", "article", "off_topic"))
     out = tmp_path / "recalibrated"
-    args = ["calibrate", str(path), "--label", "off_topic", "-o", str(out), "--model", str(tiny_model_dir), "--precision", "fp32"]
+    args = ["calibrate", str(path), "--label", "off_topic", "-o", str(out), "--model", str(tiny_model_dir)]
 
     assert main(args) == 0
     printed = capsys.readouterr().out
@@ -93,6 +93,7 @@ def test_calibrate_command_writes_a_folder_that_scores_on_the_new_scale(tiny_mod
     assert recalibrated.config.calibration["off_topic"] == report["new"] != original.config.calibration["off_topic"]
     assert recalibrated.config.calibration["incitement"] == original.config.calibration["incitement"]
     assert recalibrated.model_id.startswith(f"{original.model_id}+cal.")
+    assert (out / "model.safetensors").read_bytes() == (tiny_model_dir / "model.safetensors").read_bytes()
     assert "## Recalibrated: off_topic" in (out / "README.md").read_text()
     # The same ranking (up to the outputs' rounding to 6 decimals), on another scale.
     texts = [t for t, a, _ in rows if a == articles[0]]
@@ -106,5 +107,38 @@ def test_calibrate_command_writes_a_folder_that_scores_on_the_new_scale(tiny_mod
 
     # A second run does not overwrite the folder unless told to.
     assert main(args) == 1
-    assert "not empty; pass --force" in capsys.readouterr().err
+    assert "already holds a model; pass --force" in capsys.readouterr().err
     assert main([*args, "--force"]) == 0
+    # The source folder itself, a file, or a folder holding something else are never written over.
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    for target, message in ((tiny_model_dir, "is the model being recalibrated"), (path, "is a file"),
+                            (tmp_path / "notes", "holds no model")):
+        assert main([*args[:5], str(target), *args[6:], "--force"]) == 1
+        assert message in capsys.readouterr().err
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
+    assert not any(p.name.startswith(".recalibrated.") for p in tmp_path.iterdir())  # no staging left behind
+
+
+def test_a_small_set_the_logits_separate_still_gives_a_usable_scale(tiny_clf, tmp_path):
+    # Without Platt's smoothed targets the temperature runs to zero and the moved thresholds round to
+    # 0 and 1 (review everything, remove nothing).
+    from modclf.policy import Policy
+
+    texts = [f"comment {i} about the harbour bridge budget" for i in range(50)]
+    logits = label_logits(tiny_clf, load_label_files(_write_labels(tmp_path / "a.csv", [(t, 0) for t in texts])), "incitement")
+    top = set(np.argsort(logits)[-5:].tolist())  # the 5 highest logits are the positives: separable
+    path = _write_labels(tmp_path / "labels.csv", [(t, int(i in top)) for i, t in enumerate(texts)])
+    report = recalibrate(tiny_clf, load_label_files(path), "incitement")
+    temperature = report["new"][0]
+    assert temperature > (logits.max() - logits.min()) / 20  # unsmoothed: about a 45th of the range
+    old_probs = _sigmoid(logits)  # the tiny model's calibration is the identity
+    review, remove = (float(np.quantile(old_probs, q)) for q in (0.5, 0.85))
+    policy = Policy.from_mapping({"incitement": {"review": review, "remove": remove},
+                                  "off_topic": {"review": None, "remove": None}})
+    moved = mapped_policy(policy, "incitement", report["old"], report["new"]).thresholds["incitement"]
+    assert 0 < moved.review < moved.remove < 1
+    new_probs = _sigmoid(logits / temperature + report["new"][1])
+    clear = (np.abs(old_probs - review) > 1e-6) & (np.abs(old_probs - remove) > 1e-6)
+    assert np.array_equal((old_probs >= review)[clear], (new_probs >= moved.review)[clear])
+    assert np.array_equal((old_probs >= remove)[clear], (new_probs >= moved.remove)[clear])
