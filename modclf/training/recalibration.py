@@ -93,7 +93,8 @@ def recalibrate(clf, examples, label: str) -> dict:
 
     Examples are label-file rows (modclf.training.sources.labels); off-topic ones need an article.
     Returns what a user needs to judge the fit: counts, old and new (temperature, bias), ECE before and
-    after on these examples, and the cross-validated ECE after (the honest estimate)."""
+    after on these examples, and the cross-validated ECE after (the honest estimate). Only the model in
+    memory changes: batch workers load theirs from a folder, so save it (save_recalibrated) and load that."""
     if label not in ("incitement", "off_topic"):
         raise InputError(f"unknown label {label!r}: incitement or off_topic")
     usable = [ex for ex in examples if getattr(ex, label) is not None and (label == "incitement" or ex.article)]
