@@ -489,7 +489,7 @@ def _run_calibrate(args: argparse.Namespace) -> int:
 
     from modclf.api import ModClf
     from modclf.policy import Policy
-    from modclf.training.recalibration import check_output, mapped_policy, recalibrate, save_recalibrated
+    from modclf.training.recalibration import check_output, recalibrate, save_recalibrated
     from modclf.training.sources.labels import load_label_files
 
     output = Path(args.output)
@@ -499,13 +499,12 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     if output.is_dir() and any(output.iterdir()) and not args.force:
         raise ModClfError(f"{output} already holds a model; pass --force to replace it")
     report = recalibrate(clf, load_label_files(args.labels), args.label)
-    save_recalibrated(clf, report, output, args.labels, policy)
+    moved = save_recalibrated(clf, report, output, args.labels, policy).thresholds[args.label]
     cv = report["ece_after_cross_validated"]
     print(f"{args.label}: {report['comments']} labelled comments, {report['positives']} positive (mean label {report['base_rate']:.3f})")
     print(f"temperature, bias: {report['old'][0]:.4g}, {report['old'][1]:.4g} -> {report['new'][0]:.4g}, {report['new'][1]:.4g}")
     print(f"ECE on these comments: {report['ece_before']:.4f} -> {report['ece_after']:.4f}"
           + ("" if cv is None else f" ({cv:.4f} cross-validated by group)"))
-    moved = mapped_policy(policy, args.label, report["old"], report["new"]).thresholds[args.label]
     print(f"wrote {output} ({clf.model_id}); --model {output} --policy {output / 'policy.yaml'} makes the same "
           f"decisions as {policy.source} did ({args.label} review {moved.review}, remove {moved.remove})")
     return 0

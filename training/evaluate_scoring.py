@@ -406,17 +406,26 @@ def model_scores(model, cache, examples, label: str) -> tuple[np.ndarray, np.nda
     return logits.astype(float), probs
 
 
-def source_refit_ece(model, cache, dev, test: EvalSet, logits: np.ndarray) -> float | None:
-    """ECE on a test set after a Platt fit on the same source's dev split (None: no such split)."""
+def source_refit_ece(model, cache, dev, test: EvalSet, logits: np.ndarray, fits: dict | None = None) -> float | None:
+    """ECE on a test set after a Platt fit on the same source's dev split (None: no such split).
+    `fits` keeps each (model, label, source) fit, so news_pairs and its hard subset share one."""
     from modclf.training.recalibration import MIN_LABELLED
     from modclf.training.scoring import expected_calibration_error, fit_platt
 
     source = test.name.partition(":")[0]
-    items = [ex for ex in dev if ex.source == source and _target(ex, test.label) is not None]
-    if len(items) < MIN_LABELLED:
+    key = (id(model), test.label, source)
+    if fits is None or key not in fits:
+        items = [ex for ex in dev if ex.source == source and _target(ex, test.label) is not None]
+        params = None
+        if len(items) >= MIN_LABELLED:
+            dev_logits, _ = model_scores(model, cache, items, test.label)
+            params = fit_platt(dev_logits, EvalSet(test.label, source, items).labels.astype(float))
+        if fits is None:
+            fits = {}
+        fits[key] = params
+    if fits[key] is None:
         return None
-    dev_logits, _ = model_scores(model, cache, items, test.label)
-    temperature, bias = fit_platt(dev_logits, EvalSet(test.label, source, items).labels.astype(float))
+    temperature, bias = fits[key]
     return expected_calibration_error(1 / (1 + np.exp(-(logits / temperature + bias))), test.labels)
 
 
@@ -429,7 +438,7 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
     With `dev` (dev-split examples), also the ECE after refitting the calibration on the set's source."""
     from modclf.training.scoring import expected_calibration_error
 
-    rows = []
+    rows, fits = [], {}
     for test in sets:
         started = time.time()
         labels = test.labels
@@ -445,7 +454,7 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
                 **ranking_metrics(probs, labels, boot),
                 "ece_uncalibrated": expected_calibration_error(1 / (1 + np.exp(-logits)), labels),
                 "ece_calibrated": expected_calibration_error(probs, labels),
-                "ece_source_refit": None if dev is None else source_refit_ece(model, cache, dev, test, logits),
+                "ece_source_refit": None if dev is None else source_refit_ece(model, cache, dev, test, logits, fits),
             },
             "baselines": {},
         }
@@ -455,7 +464,7 @@ def evaluate_sets(model, cache, sets: list[EvalSet], baselines: dict, n_boot: in
                 **ranking_metrics(released_probs, labels, boot),
                 "ece_calibrated": expected_calibration_error(released_probs, labels),
                 "ece_source_refit": None if dev is None else source_refit_ece(
-                    released.model, released.cache, dev, test, released_logits),
+                    released.model, released.cache, dev, test, released_logits, fits),
             }
         baseline_scores = baselines[test.label].scores(test.examples)
         for name, scores in baseline_scores.items():

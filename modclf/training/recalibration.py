@@ -3,10 +3,9 @@
 A released model's probabilities are calibrated on the mix of our sources (about 1.5% of comments
 incite). On a platform with another base rate or other kinds of comments they are off (docs/scoring.md
 measures how far, per source, and what a refit on the source's own labels gives back). Refitting
-changes only the temperature and
-bias of one label (the ranking, and so ROC-AUC and every precision/recall trade-off, stays the same),
-so it needs no GPU and no training data, only a few hundred labelled comments drawn at random from the
-platform's stream. Thresholds read off the old scale move with it: `mapped_threshold` gives the one
+changes only the temperature and bias of one label (the ranking, and so ROC-AUC and every
+precision/recall trade-off, stays the same), so it needs no GPU and no training data, only a few
+hundred labelled comments drawn at random from the platform's stream. Thresholds read off the old scale move with it: `mapped_threshold` gives the one
 that makes the same decisions on the new scale.
 """
 
@@ -153,12 +152,12 @@ def check_output(output, source) -> None:
         raise ModClfError(f"{output} is not empty and holds no model; refusing to replace it")
 
 
-def save_recalibrated(clf, report: dict, output, labels_file, policy) -> None:
+def save_recalibrated(clf, report: dict, output, labels_file, policy):
     """Write the recalibrated model folder, replacing OUTPUT whole and only once it is complete: the
     source folder's files as they are (weights byte for byte), its config with the new calibration and
     a version tagged with that calibration's hash (so every output record says which scale scored it),
     its card with a section on the refit, `calibration.json` (the report) and `policy.yaml` (`policy`
-    with the thresholds moved so that it makes the same decisions as before)."""
+    with the thresholds moved so that it makes the same decisions as before). Returns that policy."""
     from modclf.model import MODEL_CONFIG_FILE
 
     output, labels_file = Path(output), Path(labels_file)
@@ -205,3 +204,4 @@ def save_recalibrated(clf, report: dict, output, labels_file, policy) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return moved
