@@ -162,7 +162,8 @@ class ModClf:
         """score(), with the moderation policy's decision on each comment (Score.decision, .reasons).
 
         Args:
-            policy: a modclf.policy.Policy, or a path to a policy YAML; default: the default policy.
+            policy: a modclf.policy.Policy, or a path to a policy YAML; default: the model folder's
+                policy.yaml (written by `modclf calibrate`), else the default policy.
 
         Example:
             >>> clf.moderate("I will find you.").decision
@@ -171,7 +172,7 @@ class ModClf:
         from modclf.policy import Policy
 
         if not isinstance(policy, Policy):
-            policy = Policy.load(policy)
+            policy = Policy.load(policy, model_dir=self.path)
         result = self.score(comments, article=article, spans=spans)
         for score in [result] if isinstance(result, Score) else result:
             score.decision, score.reasons = policy.decide(score)

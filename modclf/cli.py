@@ -177,7 +177,7 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--articles", help="dump of records with `id` and `article` (or `page`) that `article_id` refers to"
     )
-    parser.add_argument("--policy", help="moderation policy YAML (default: configs/policy.yaml)")
+    parser.add_argument("--policy", help="moderation policy YAML (default: the model folder's policy.yaml, else configs/policy.yaml)")
     parser.add_argument("--spans", action="store_true",
                         help="also score each sentence: `spans` [{begin, end, incitement}] in character offsets")
     _add_model_options(parser)
@@ -212,7 +212,7 @@ def _score(args: argparse.Namespace) -> int:
         if args.spans:
             raise ModClfError("--spans runs on the local engine only; leave out --engine ray")
         return _score_on_ray(args)
-    from modclf.api import ModClf
+    from modclf.api import ModClf, default_model_path
     from modclf.batch.dumps import input_kind, stdout_text
     from modclf.batch.jobs import BATCH_TOKENS, score_file
     from modclf.policy import Policy
@@ -223,7 +223,7 @@ def _score(args: argparse.Namespace) -> int:
         if not os.path.exists(args.articles):
             raise ModClfError(f"articles file {args.articles} does not exist (--articles)")
         input_kind(args.articles)
-    policy = Policy.load(args.policy)
+    policy = Policy.load(args.policy, model_dir=args.model or default_model_path())
     output, rejects = _check_outputs(args)
     options = _engine_options(args)
     clf = ModClf.from_pretrained(args.model, precision=args.precision)
@@ -251,6 +251,7 @@ def _score_on_ray(args: argparse.Namespace) -> int:
         import ray
     except ImportError as exc:
         raise ModClfError("--engine ray needs the ray extra: pip install 'modclf[ray]'") from exc
+    from modclf.api import default_model_path
     from modclf.policy import Policy
     from modclf.ray import read_input, score_dataset, split, write_output
 
@@ -258,7 +259,7 @@ def _score_on_ray(args: argparse.Namespace) -> int:
         raise ModClfError("--engine ray writes a folder: give -o OUTPUT_DIR")
     if args.articles is not None and not str(args.articles).lower().endswith((".jsonl", ".parquet")):
         raise ModClfError(f"--articles {args.articles}: with --engine ray, a .jsonl or .parquet file of {{id, article}}")
-    policy = Policy.load(args.policy)
+    policy = Policy.load(args.policy, model_dir=args.model or default_model_path())
     ray.init(address=args.address, include_dashboard=False, logging_level="WARNING")
     try:
         ds, fmt = read_input(args.input)
@@ -381,7 +382,7 @@ def _setup_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1; others need API keys)")
     parser.add_argument("--port", type=int, help="port (default 8080)")
     parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
-    parser.add_argument("--policy", help="moderation policy YAML (default: configs/policy.yaml)")
+    parser.add_argument("--policy", help="moderation policy YAML (default: the model folder's policy.yaml, else configs/policy.yaml)")
     parser.add_argument("--database", help="SQLite file for articles and feedback (default modclf-serve.sqlite3)")
 
 
@@ -479,7 +480,7 @@ def _setup_calibrate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label", choices=("incitement", "off_topic"), required=True)
     parser.add_argument("-o", "--output", required=True, help="folder to write the recalibrated model to")
     parser.add_argument("--force", action="store_true", help="replace OUTPUT if it already holds a model")
-    parser.add_argument("--policy", help="policy whose thresholds are moved to the new scale (default: configs/policy.yaml)")
+    parser.add_argument("--policy", help="policy whose thresholds are moved to the new scale (default: the model folder's policy.yaml, else configs/policy.yaml)")
     # No --precision: the fit runs on fp32 logits, against which every precision is measured.
     parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
 
@@ -487,13 +488,13 @@ def _setup_calibrate(parser: argparse.ArgumentParser) -> None:
 def _run_calibrate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from modclf.api import ModClf
+    from modclf.api import ModClf, default_model_path
     from modclf.policy import Policy
     from modclf.training.recalibration import check_output, recalibrate, save_recalibrated
     from modclf.training.sources.labels import load_label_files
 
     output = Path(args.output)
-    policy = Policy.load(args.policy)
+    policy = Policy.load(args.policy, model_dir=args.model or default_model_path())
     clf = ModClf.from_pretrained(args.model, precision="fp32")
     check_output(output, clf.path)  # before the fit, so a wrong -o fails at once
     if output.is_dir() and any(output.iterdir()) and not args.force:
@@ -505,8 +506,8 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     print(f"temperature, bias: {report['old'][0]:.4g}, {report['old'][1]:.4g} -> {report['new'][0]:.4g}, {report['new'][1]:.4g}")
     print(f"ECE on these comments: {report['ece_before']:.4f} -> {report['ece_after']:.4f}"
           + ("" if cv is None else f" ({cv:.4f} cross-validated by group)"))
-    print(f"wrote {output} ({clf.model_id}); --model {output} --policy {output / 'policy.yaml'} makes the same "
-          f"decisions as {policy.source} did ({args.label} review {moved.review}, remove {moved.remove})")
+    print(f"wrote {output} ({clf.model_id}); with --model {output}, its policy.yaml (the default there) makes the "
+          f"same decisions as {policy.source} did ({args.label} review {moved.review}, remove {moved.remove})")
     return 0
 
 

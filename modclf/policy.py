@@ -24,6 +24,8 @@ from modclf.score import LABELS, Score
 # The checkout's configs/policy.yaml, else the copy inside the installed package.
 _CHECKOUT_POLICY = Path(__file__).resolve().parents[1] / "configs" / "policy.yaml"
 DEFAULT_POLICY_PATH = _CHECKOUT_POLICY if _CHECKOUT_POLICY.is_file() else Path(__file__).resolve().parent / "defaults" / "policy.yaml"
+# A model folder's own policy, used instead of the default when no policy is given.
+MODEL_POLICY_FILE = "policy.yaml"
 DECISIONS = ("allow", "review", "remove")
 LEVELS = ("review", "remove")
 
@@ -44,13 +46,19 @@ class Policy:
     source: str = "policy"
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> Policy:
-        """Read and validate a policy YAML file (default: configs/policy.yaml of the checkout).
+    def load(cls, path: str | os.PathLike | None = None, model_dir: str | os.PathLike | None = None) -> Policy:
+        """Read and validate a policy YAML file.
+
+        Default: the model folder's own policy.yaml when `model_dir` has one (`modclf calibrate`
+        writes it, because a refitted calibration moves what a threshold means), else
+        configs/policy.yaml of the checkout.
 
         Raises:
             ConfigError: missing or invalid file, unknown or missing label, a threshold outside
                 [0, 1], or review above remove; the message names the file and the key.
         """
+        if path is None and model_dir is not None and (Path(model_dir) / MODEL_POLICY_FILE).is_file():
+            path = Path(model_dir) / MODEL_POLICY_FILE
         path = Path(path) if path is not None else DEFAULT_POLICY_PATH
         if not path.is_file():
             hint = "" if path != DEFAULT_POLICY_PATH else "; pass a policy file (--policy PATH)"

@@ -47,7 +47,7 @@ class Scorer:
         torch.set_num_threads(threads)
         self.threads = torch.get_num_threads()
         self.clf = ModClf.from_pretrained(model, precision=precision)
-        policy = policy if isinstance(policy, Policy) else Policy.load(policy)
+        policy = policy if isinstance(policy, Policy) else Policy.load(policy, model_dir=self.clf.path)
         self.job = ScoreJob(self.clf, policy, None, "ray", "row")
         if articles is not None and not isinstance(articles, dict):
             import ray
@@ -130,7 +130,8 @@ def score_dataset(ds, model: str | None = None, policy=None, actors: int = 1, cp
     Args:
         ds: a ray.data.Dataset of records, or of JSON lines (`ray.data.read_text`; see `lines`).
         model: a model folder every node can read (default: the released model in the package).
-        policy: a modclf.policy.Policy or a policy YAML path (default: the default policy).
+        policy: a modclf.policy.Policy or a policy YAML path (default: the model folder's policy.yaml,
+            else the default policy).
         actors, cpus_per_actor: model replicas and the CPUs (torch threads) of each.
         batch_size: records per batch handed to an actor.
         articles: a Dataset (or dict) of {id, article} for records that give `article_id`.

@@ -142,3 +142,38 @@ def test_a_small_set_the_logits_separate_still_gives_a_usable_scale(tiny_clf, tm
     clear = (np.abs(old_probs - review) > 1e-6) & (np.abs(old_probs - remove) > 1e-6)
     assert np.array_equal((old_probs >= review)[clear], (new_probs >= moved.review)[clear])
     assert np.array_equal((old_probs >= remove)[clear], (new_probs >= moved.remove)[clear])
+
+
+def test_a_model_folder_s_policy_is_the_default_wherever_that_folder_scores(tiny_model_dir, tmp_path):
+    """`modclf calibrate` writes policy.yaml next to the new calibration; scoring with that folder and no
+    explicit policy must use it, or the old thresholds would silently apply to the new scale."""
+    import shutil
+
+    from modclf import ModClf
+    from modclf.batch.jobs import score_file
+    from modclf.cli import main
+    from modclf.policy import DEFAULT_POLICY_PATH, Policy
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "policy.yaml").write_text("incitement: {review: 0.0, remove: 0.0}\noff_topic: {review: null, remove: null}\n")
+    given = tmp_path / "given.yaml"
+    given.write_text("incitement: {review: null, remove: null}\noff_topic: {review: null, remove: null}\n")
+
+    assert Policy.load(model_dir=folder).source == str(folder / "policy.yaml")
+    assert Policy.load(model_dir=tiny_model_dir).source == str(DEFAULT_POLICY_PATH)
+    assert Policy.load(given, model_dir=folder).source == str(given)  # an explicit policy wins
+
+    clf = ModClf.from_pretrained(folder, precision="fp32")
+    assert clf.moderate("I will find you.").decision == "remove"
+    assert clf.moderate("I will find you.", policy=given).decision == "allow"
+
+    dump = tmp_path / "comments.jsonl"
+    dump.write_text("".join(json.dumps({"id": str(i), "comment": f"comment number {i}"}) + "\n" for i in range(3)))
+    score_file(clf, dump, tmp_path / "api.jsonl")
+    assert main(["score", str(dump), "-o", str(tmp_path / "cli.jsonl"), "--model", str(folder), "-q"]) == 0
+    assert main(["score", str(dump), "-o", str(tmp_path / "given.jsonl"), "--model", str(folder),
+                 "--policy", str(given), "-q"]) == 0
+    for name, decision in (("api", "remove"), ("cli", "remove"), ("given", "allow")):
+        records = [json.loads(line) for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+        assert [r["decision"] for r in records] == [decision] * 3, name

@@ -814,7 +814,7 @@ def score_file(
             comment: {"id", "text", "incitement", "off_topic", "decision", "reasons", "model"}.
         rejects: where rejected records go as JSON Lines {id, number, reason}; None: only logged.
         articles: a dump of records with `id` and `article` (text) or `page` (its body is used).
-        policy: the moderation policy (default: Policy.load(), configs/policy.yaml).
+        policy: the moderation policy (default: the model folder's policy.yaml, else configs/policy.yaml).
         chunk_comments: the window size (overrides options.window; kept for older callers).
         options: engine options: window, resume, workers, progress (see modclf.batch.engine.RunOptions).
         batch_tokens: padded tokens per forward batch.
@@ -829,7 +829,7 @@ def score_file(
         ...            articles="articles.jsonl")
         Summary(read=1000, written=998, rejected=2, ...)
     """
-    policy = policy if policy is not None else Policy.load()
+    policy = policy if policy is not None else Policy.load(model_dir=clf.path)
     options = options or RunOptions(window=SCORE_WINDOW_COMMENTS)
     if chunk_comments is not None:
         options.window = chunk_comments

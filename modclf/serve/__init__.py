@@ -35,12 +35,12 @@ def serve(config: ServeConfig) -> None:
         raise ConfigError("modclf serve needs the serve extra: pip install 'modclf[serve]'") from exc
     import torch
 
-    from modclf.api import ModClf
+    from modclf.api import ModClf, default_model_path
     from modclf.batch.engine import physical_cores
     from modclf.policy import Policy
 
     torch.set_num_threads(config.threads or physical_cores())
-    policy = Policy.load(config.policy)
+    policy = Policy.load(config.policy, model_dir=config.model or default_model_path())
     clf = ModClf.from_pretrained(config.model, precision=config.precision)
     app = create_app(config, clf, policy)
     logger.info("listening on http://%s:%d (API docs at /docs)", config.host, config.port)

@@ -82,7 +82,7 @@ class ArticleIn(BaseModel):
 
 def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAPI:
     """The service around one loaded model; the database opens and the model thread starts at startup."""
-    policy = policy or Policy.load(config.policy)
+    policy = policy or Policy.load(config.policy, model_dir=clf.path)
     metrics = Metrics()
     state = {}
 
@@ -95,7 +95,8 @@ def create_app(config: ServeConfig, clf, policy: Policy | None = None) -> FastAP
         metrics.articles.set(store.article_count())
         batcher.start()
         state.update(store=store, batcher=batcher)
-        logger.info("serving %s (%s precision); database %s", clf.model_id, clf.precision, config.database)
+        logger.info("serving %s (%s precision) with policy %s; database %s", clf.model_id, clf.precision,
+                    policy.source, config.database)
         if config.open:
             logger.warning("no API keys configured: only loopback clients can reach this server")
         try:

@@ -21,7 +21,7 @@ class ServeConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     model: str | None = None  # model folder; None = $MODCLF_MODEL or the released model
-    policy: str | None = None  # moderation policy YAML; None = the default policy
+    policy: str | None = None  # moderation policy YAML; None = the model folder's policy.yaml, else the default
     precision: str = "auto"
     threads: int = 0  # torch threads; 0 = physical cores
     database: str = "modclf-serve.sqlite3"  # articles, moderator feedback, comments kept on request

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from modclf.errors import InputError, ModClfError
+from modclf.policy import MODEL_POLICY_FILE
 from modclf.score import calibrate, embed_articles, embed_comments
 from modclf.training.scoring import expected_calibration_error, fit_platt
 
@@ -177,8 +178,8 @@ def save_recalibrated(clf, report: dict, output, labels_file, policy):
         f"{report['new'][0]:.3f}, {report['new'][1]:.3f}. ECE on those comments {report['ece_before']:.3f} -> "
         f"{report['ece_after']:.3f}" + ("" if cv is None else f" ({cv:.3f} cross-validated)") + ". Only the "
         "probabilities moved: rankings, and every ROC-AUC above, are unchanged; calibration errors and threshold "
-        "tables above were measured on the old scale. `policy.yaml` here makes the same decisions as the "
-        "policy it came from.\n"
+        "tables above were measured on the old scale. `policy.yaml` here, used by default with this folder, "
+        "makes the same decisions as the policy it came from.\n"
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
@@ -190,7 +191,7 @@ def save_recalibrated(clf, report: dict, output, labels_file, policy):
             (staging / MODEL_CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
         else:  # a model built in memory
             clf.save_pretrained(staging)
-        (staging / "policy.yaml").write_text(
+        (staging / MODEL_POLICY_FILE).write_text(
             f"# {policy.source}, with the {report['label']} thresholds moved to this folder's calibration:\n"
             "# the same decisions as before. Pick new ones on your comments with `modclf thresholds`.\n" + moved.to_yaml()
         )
