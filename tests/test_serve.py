@@ -329,3 +329,19 @@ def test_cli_refuses_a_public_address_without_keys_before_loading_the_model(caps
     monkeypatch.delenv("MODCLF_API_KEYS", raising=False)
     assert main(["serve", "--host", "0.0.0.0", "--model", "/does/not/exist"]) == 1
     assert "without API keys" in capsys.readouterr().err
+
+
+def test_a_model_folder_s_own_policy_is_served_when_none_is_given(tiny_model_dir, tmp_path):
+    """A folder written by `modclf calibrate` carries the thresholds of its scale in policy.yaml."""
+    import shutil
+
+    from modclf import ModClf
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "policy.yaml").write_text("incitement: {review: 0.0, remove: 0.0}\noff_topic: {review: null, remove: null}\n")
+    clf = ModClf.from_pretrained(folder, precision="fp32")
+    with Server(create_app(_config(tmp_path, api_keys=[KEY]), clf)) as running:
+        r = _post(running, "/v1/score", {"comments": [{"id": "a", "text": "Nice article."}]})
+    assert r.status_code == 200, r.text
+    assert [(x["decision"], x["reasons"]) for x in r.json()["results"]] == [("remove", ["incitement"])]
