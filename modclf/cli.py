@@ -212,10 +212,9 @@ def _score(args: argparse.Namespace) -> int:
         if args.spans:
             raise ModClfError("--spans runs on the local engine only; leave out --engine ray")
         return _score_on_ray(args)
-    from modclf.api import ModClf, default_model_path
+    from modclf.api import ModClf
     from modclf.batch.dumps import input_kind, stdout_text
     from modclf.batch.jobs import BATCH_TOKENS, score_file
-    from modclf.policy import Policy
 
     # Check everything cheap before loading the model.
     input_kind(args.input)
@@ -223,7 +222,7 @@ def _score(args: argparse.Namespace) -> int:
         if not os.path.exists(args.articles):
             raise ModClfError(f"articles file {args.articles} does not exist (--articles)")
         input_kind(args.articles)
-    policy = Policy.load(args.policy, model_dir=args.model or default_model_path())
+    policy = _policy(args)
     output, rejects = _check_outputs(args)
     options = _engine_options(args)
     clf = ModClf.from_pretrained(args.model, precision=args.precision)
@@ -251,15 +250,13 @@ def _score_on_ray(args: argparse.Namespace) -> int:
         import ray
     except ImportError as exc:
         raise ModClfError("--engine ray needs the ray extra: pip install 'modclf[ray]'") from exc
-    from modclf.api import default_model_path
-    from modclf.policy import Policy
     from modclf.ray import read_input, score_dataset, split, write_output
 
     if not args.output or args.output == "-":
         raise ModClfError("--engine ray writes a folder: give -o OUTPUT_DIR")
     if args.articles is not None and not str(args.articles).lower().endswith((".jsonl", ".parquet")):
         raise ModClfError(f"--articles {args.articles}: with --engine ray, a .jsonl or .parquet file of {{id, article}}")
-    policy = Policy.load(args.policy, model_dir=args.model or default_model_path())
+    policy = _policy(args)
     ray.init(address=args.address, include_dashboard=False, logging_level="WARNING")
     try:
         ds, fmt = read_input(args.input)
@@ -485,16 +482,23 @@ def _setup_calibrate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="model folder (default: $MODCLF_MODEL or the released model)")
 
 
+def _policy(args: argparse.Namespace):
+    """--policy, else the model folder's own policy.yaml (from `modclf calibrate`), else the default."""
+    from modclf.api import default_model_path
+    from modclf.policy import Policy
+
+    return Policy.load(args.policy, model_dir=args.model or default_model_path())
+
+
 def _run_calibrate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from modclf.api import ModClf, default_model_path
-    from modclf.policy import Policy
+    from modclf.api import ModClf
     from modclf.training.recalibration import check_output, recalibrate, save_recalibrated
     from modclf.training.sources.labels import load_label_files
 
     output = Path(args.output)
-    policy = Policy.load(args.policy, model_dir=args.model or default_model_path())
+    policy = _policy(args)
     clf = ModClf.from_pretrained(args.model, precision="fp32")
     check_output(output, clf.path)  # before the fit, so a wrong -o fails at once
     if output.is_dir() and any(output.iterdir()) and not args.force:

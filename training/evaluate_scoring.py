@@ -413,16 +413,13 @@ def source_refit_ece(model, cache, dev, test: EvalSet, logits: np.ndarray, fits:
     from modclf.training.scoring import expected_calibration_error, fit_platt
 
     source = test.name.partition(":")[0]
-    key = (id(model), test.label, source)
-    if fits is None or key not in fits:
+    key, fits = (id(model), test.label, source), {} if fits is None else fits
+    if key not in fits:
         items = [ex for ex in dev if ex.source == source and _target(ex, test.label) is not None]
-        params = None
+        fits[key] = None
         if len(items) >= MIN_LABELLED:
             dev_logits, _ = model_scores(model, cache, items, test.label)
-            params = fit_platt(dev_logits, EvalSet(test.label, source, items).labels.astype(float))
-        if fits is None:
-            fits = {}
-        fits[key] = params
+            fits[key] = fit_platt(dev_logits, EvalSet(test.label, source, items).labels.astype(float))
     if fits[key] is None:
         return None
     temperature, bias = fits[key]

@@ -5,8 +5,8 @@ incite). On a platform with another base rate or other kinds of comments they ar
 measures how far, per source, and what a refit on the source's own labels gives back). Refitting
 changes only the temperature and bias of one label (the ranking, and so ROC-AUC and every
 precision/recall trade-off, stays the same), so it needs no GPU and no training data, only a few
-hundred labelled comments drawn at random from the platform's stream. Thresholds read off the old scale move with it: `mapped_threshold` gives the one
-that makes the same decisions on the new scale.
+hundred labelled comments drawn at random from the platform's stream. Thresholds read off the old
+scale move with it: `mapped_threshold` gives the one that makes the same decisions on the new scale.
 """
 
 from __future__ import annotations
