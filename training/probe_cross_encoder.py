@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layers", type=int, default=6, help="pretrained layers the cross-encoder keeps")
     parser.add_argument("--comment-tokens", type=int, default=64)
     parser.add_argument("--article-tokens", type=int, default=128, help="the article's lead, in tokens")
-    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--epochs", type=float, default=1.5)
     parser.add_argument("--lr", type=float, default=4e-5)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=None, help="print a kept run's results and stop")
     args = parser.parse_args(argv)
     if args.report:
+        if not (args.report / "dev_scores.npz").exists():
+            parser.error(f"{args.report} holds no dev_scores.npz: pass the --out folder of a finished run")
         print(json.dumps(report(args.report), indent=2))
         return 0
 
