@@ -28,6 +28,9 @@ import numpy as np
 import torch
 from torch import nn
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate_scoring import bootstrap_weights, interval, weighted_roc_auc  # noqa: E402
+
 SOURCES = ("semeval", "news_pairs")
 
 
@@ -132,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     source = np.array([pairs[i].source for i in dev])
-    np.savez(args.out / "dev_scores.npz", source=source, label=labels[dev].numpy(), **scores)
+    group = np.array([pairs[i].group for i in dev])
+    np.savez(args.out / "dev_scores.npz", source=source, group=group, label=labels[dev].numpy(), **scores)
     (args.out / "run.json").write_text(json.dumps(run, indent=2) + "\n")
     print(json.dumps(report(args.out), indent=2))
     return 0
@@ -147,7 +151,7 @@ def report(folder: Path) -> dict:
 
     kept = np.load(folder / "dev_scores.npz")
     source, y = kept["source"], kept["label"]
-    scores = {name: kept[name] for name in kept.files if name not in ("source", "label")}
+    scores = {name: kept[name] for name in kept.files if name not in ("source", "label", "group")}
     x = np.column_stack([scores["cross"], scores["reference"]])
     x = (x - x.mean(0)) / x.std(0)
     strata = [f"{s}:{int(label)}" for s, label in zip(source, y)]
@@ -157,16 +161,16 @@ def report(folder: Path) -> dict:
         name: {s: round(float(roc_auc_score(y[source == s], v[source == s])), 4) for s in SOURCES}
         for name, v in scores.items()
     }
-    # The combined score against the reference: 95% interval of the difference, 1,000 item resamples.
-    rng = np.random.default_rng(0)
+    # The combined score against the reference: the gate's paired cluster bootstrap (1,000 resamples
+    # of threads / articles; of items for runs kept before groups were saved).
+    groups = kept["group"] if "group" in kept.files else np.arange(len(y))
     for s in SOURCES:
-        keep = np.flatnonzero(source == s)
-        diffs = []
-        for _ in range(1000):
-            pick = rng.choice(keep, len(keep))
-            if 0 < y[pick].sum() < len(pick):
-                diffs.append(roc_auc_score(y[pick], scores["cross, ref on dev"][pick]) - roc_auc_score(y[pick], scores["reference"][pick]))
-        results.setdefault("combined minus reference, 95% interval", {})[s] = [round(float(q), 4) for q in np.percentile(diffs, [2.5, 97.5])]
+        keep = source == s
+        boot = bootstrap_weights(groups[keep], 1000, 0)
+        diffs = weighted_roc_auc(scores["cross, ref on dev"][keep], y[keep], boot) - weighted_roc_auc(
+            scores["reference"][keep], y[keep], boot
+        )
+        results.setdefault("combined minus reference, 95% interval", {})[s] = [round(q, 4) for q in interval(diffs)]
     run = folder / "run.json"
     return {**results, **(json.loads(run.read_text()) if run.exists() else {})}
 
