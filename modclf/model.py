@@ -81,6 +81,11 @@ class ModelConfig:
     # Off-topic reads a linear map of the scoring embedding (trained to keep a reference model's
     # similarity, training's anchor_to) rather than the embedding itself, so incitement may use the rest.
     topic_map: bool = False
+    # A cross-attention reader on top of the off-topic head (OffTopicReader): each text's scoring-path
+    # tokens are pooled into `reader_slots` learned slots of `reader_width`, cached like an embedding,
+    # and a comment's slots read its article's. 0 = none (models before 0.8.0).
+    reader_width: int = 0
+    reader_slots: int = 8
     off_topic_bank_size: int = 256  # typical-article embeddings stored with the model
     off_topic_bank_top_k: int = 10  # a comment's background similarity: mean of its top-k bank cosines
     dropout: float = 0.1
@@ -305,6 +310,53 @@ def transformer_layer_inference(layer: nn.TransformerEncoderLayer, states, atten
     return layer.norm2(states + ffn)
 
 
+class OffTopicReader(nn.Module):
+    """Off-topic from the comment read against its article, not only their similarity.
+
+    Whether a forum answer answers its question is not in a cosine of the two (docs/scoring.md). A
+    cross-encoder over both texts reads it, but costs a second encoder pass per comment. Here each
+    text's scoring-path token states are pooled once into a few learned slots (a fixed-size part of its
+    embedding, so an article is still encoded once and cached); at scoring time the comment's slots
+    attend to its article's, and a small head reads the result with the similarity head's logit.
+    """
+
+    def __init__(self, hidden: int, width: int, slots: int, dropout: float, heads: int = 4):
+        super().__init__()
+        self.width, self.slots = width, slots
+        self.project = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, width))
+        self.queries = nn.Parameter(torch.randn(slots, width) * width**-0.5)
+        self.pool = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.read = nn.MultiheadAttention(width, heads, dropout=dropout, batch_first=True)
+        self.ffn = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
+        # Inputs: the pooled reading, how well the article answered the comment's slots (mean cosine
+        # of each slot to what it read), and the similarity head's logit. Its output corrects that
+        # logit, starting at zero: an untrained reader scores as the similarity head does.
+        self.out = nn.Sequential(nn.Linear(width + 2, 64), nn.GELU(), nn.Dropout(dropout), nn.Linear(64, 1))
+        nn.init.zeros_(self.out[-1].weight)
+        nn.init.zeros_(self.out[-1].bias)
+
+    @property
+    def dim(self) -> int:
+        return self.slots * self.width
+
+    def slot_states(self, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(n, slots * width): a text's slots, from its scoring-path token states."""
+        tokens = self.project(states.float())
+        queries = self.queries.expand(tokens.shape[0], -1, -1)
+        slots, _ = self.pool(queries, tokens, tokens, key_padding_mask=attention_mask == 0, need_weights=False)
+        return slots.flatten(1)
+
+    def forward(self, comment_slots: torch.Tensor, article_slots: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor:
+        q = comment_slots.float().view(-1, self.slots, self.width)
+        kv = article_slots.float().view(-1, self.slots, self.width)
+        read, _ = self.read(q, kv, kv, need_weights=False)
+        x = q + read
+        x = x + self.ffn(x)
+        match = nn.functional.cosine_similarity(q, read, dim=-1).mean(-1, keepdim=True)
+        similarity = similarity.float()
+        return similarity + self.out(torch.cat([x.mean(1), match, similarity.unsqueeze(-1)], dim=-1)).squeeze(-1)
+
+
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of token states over the attention mask (as all-MiniLM-L6-v2 was trained)."""
     mask = mask.unsqueeze(-1).to(hidden.dtype)
@@ -372,6 +424,12 @@ class ModClfModel(nn.Module):
             )
         self.topic_map = nn.Linear(hidden, hidden) if config.topic_map else None
         self.reset_topic_map()
+        self.off_topic_reader = None
+        if config.reader_width:
+            # Its slots close every scoring embedding (comments, article chunks; an article's are the
+            # mean of its chunks', as its pooled embedding is).
+            self.off_topic_reader = OffTopicReader(hidden, config.reader_width, config.reader_slots, config.dropout)
+            self.score_embedding_dim += self.off_topic_reader.dim
 
     def _top_layers(self) -> nn.ModuleList:
         """Task-specific copies of the encoder's top layers (same shapes, PyTorch layers)."""
@@ -431,25 +489,39 @@ class ModClfModel(nn.Module):
         return [out.hidden_states[d] for d in keep] + [out.last_hidden_state]
 
     @staticmethod
-    def top_embed_from_states(top: nn.ModuleList, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """A task's own top layers over shared states, mean-pooled."""
+    def top_states(top: nn.ModuleList, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """A task's own top layers over shared states."""
         padding = attention_mask == 0
         for layer in top:
             if _fast_inference(layer):
                 states = transformer_layer_inference(layer, states, attention_mask)
             else:
                 states = layer(states, src_key_padding_mask=padding)
-        return mean_pool(states, attention_mask)
+        return states
+
+    @classmethod
+    def top_embed_from_states(cls, top: nn.ModuleList, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """A task's own top layers over shared states, mean-pooled."""
+        return mean_pool(cls.top_states(top, states, attention_mask), attention_mask)
 
     def score_embed_from_states(
         self, states: torch.Tensor, attention_mask: torch.Tensor, input_ids: torch.Tensor | None = None
     ) -> torch.Tensor:
         """Scoring embeddings: the scoring path's own top layers over shared states, mean-pooled;
-        with the "interaction" off-topic head, followed by the token features of `input_ids`."""
-        pooled = self.top_embed_from_states(self.score_top, states, attention_mask)
-        if self.config.off_topic_features != "interaction" or input_ids is None:
-            return pooled
-        return torch.cat([pooled, self.token_features(input_ids, attention_mask).to(pooled.dtype)], dim=-1)
+        with the "interaction" off-topic head, followed by the token features of `input_ids`; with
+        an off-topic reader, followed by its slots."""
+        return self.score_embed_from_top_states(self.top_states(self.score_top, states, attention_mask), attention_mask, input_ids)
+
+    def score_embed_from_top_states(
+        self, top: torch.Tensor, attention_mask: torch.Tensor, input_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """score_embed_from_states after the scoring path's layers (`top`: their token states)."""
+        parts = [mean_pool(top, attention_mask)]
+        if self.config.off_topic_features == "interaction" and input_ids is not None:
+            parts.append(self.token_features(input_ids, attention_mask).to(parts[0].dtype))
+        if self.off_topic_reader is not None:
+            parts.append(self.off_topic_reader.slot_states(top, attention_mask).to(parts[0].dtype))
+        return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
 
     def score_embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.score_embed_from_states(self.shared_states(input_ids, attention_mask), attention_mask, input_ids)
@@ -530,6 +602,15 @@ class ModClfModel(nn.Module):
         return self.topic_map(pooled).float() if self.topic_map is not None else pooled
 
     def off_topic_logits(self, comment_embeddings: torch.Tensor, article_embeddings: torch.Tensor) -> torch.Tensor:
+        """The off-topic logit: the similarity head's, read further by the off-topic reader if any."""
+        similarity = self.similarity_logits(comment_embeddings, article_embeddings)
+        if self.off_topic_reader is None:
+            return similarity
+        slots = slice(-self.off_topic_reader.dim, None)
+        return self.off_topic_reader(comment_embeddings[:, slots], article_embeddings[:, slots], similarity)
+
+    def similarity_logits(self, comment_embeddings: torch.Tensor, article_embeddings: torch.Tensor) -> torch.Tensor:
+        """The off-topic head's logit, from the comment's similarity to its article."""
         hidden = self.encoder.config.hidden_size
         c = nn.functional.normalize(self.topic_embedding(comment_embeddings), dim=-1)
         a = nn.functional.normalize(self.topic_embedding(article_embeddings), dim=-1)
@@ -547,7 +628,7 @@ class ModClfModel(nn.Module):
             overlap = nn.functional.cosine_similarity(
                 comment_embeddings[:, lexical].float(), article_embeddings[:, lexical].float(), dim=-1, eps=1e-6
             )
-            features += [overlap.unsqueeze(-1), comment_embeddings[:, hidden + LEXICAL_BUCKETS :].float()]
+            features += [overlap.unsqueeze(-1), comment_embeddings[:, hidden + LEXICAL_BUCKETS : hidden + LEXICAL_BUCKETS + 2].float()]
         return self.off_topic_head(torch.cat(features, dim=-1)).squeeze(-1)
 
     def set_off_topic_bank(self, article_embeddings: torch.Tensor) -> None:

@@ -152,3 +152,25 @@ def test_line_embedding_depths_must_be_inside_the_encoder(tiny_encoder_dir):
     for depths in [(2,), (0,), (1, 1)]:  # the tiny encoder has 2 layers: only depth 1 is below the top
         with pytest.raises(ValueError, match="segment_extra_depths"):
             build_model(ModelConfig(segment_hidden=32, head_hidden=16, segment_extra_depths=depths), tiny_encoder_dir)
+
+
+def test_an_untrained_off_topic_reader_scores_as_the_similarity_head_and_incitement_ignores_it(tiny_encoder_dir):
+    from modclf.model import ModelConfig, build_model
+
+    torch.manual_seed(0)
+    plain = build_model(ModelConfig(segment_hidden=32, head_hidden=16), tiny_encoder_dir).eval()
+    torch.manual_seed(0)
+    read = build_model(ModelConfig(segment_hidden=32, head_hidden=16, reader_width=8, reader_slots=3), tiny_encoder_dir).eval()
+    read.load_state_dict(plain.state_dict(), strict=False)  # the same encoder, layers and heads; the reader is extra
+    ids = torch.tensor([[101, 7, 8, 9, 102, 0], [101, 5, 102, 0, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        comments, articles = read.score_embed(ids, mask), read.score_embed(ids.flip(0), mask.flip(0))
+        assert comments.shape == (2, 32 + 3 * 8) and read.score_embedding_dim == 32 + 3 * 8
+        # The slots close the embedding: the pooled part, incitement and the similarity are unchanged.
+        assert torch.equal(comments[:, :32], plain.score_embed(ids, mask))
+        assert torch.equal(read.incitement_logits(comments), plain.incitement_logits(plain.score_embed(ids, mask)))
+        # The reader's output corrects the similarity logit and starts at zero.
+        assert torch.allclose(read.off_topic_logits(comments, articles), read.similarity_logits(comments, articles))
+        read.off_topic_reader.out[-1].bias.fill_(1.0)
+        assert torch.allclose(read.off_topic_logits(comments, articles), read.similarity_logits(comments, articles) + 1)

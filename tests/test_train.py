@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -463,3 +465,52 @@ def test_positive_source_balance_evens_out_the_sources_positives():
     assert equal["gab"] > root["gab"] > 1.0 > root["contrast"] > equal["contrast"]
     with pytest.raises(ConfigError, match="positive_source_balance"):
         TrainConfig(positive_source_balance=1.5)
+
+
+def test_an_off_topic_reader_trains_alone_leaves_incitement_exact_and_round_trips(tiny_encoder_dir, tmp_path):
+    from modclf.bert import BertTokenizer
+    from modclf.model import ModelConfig, build_model, save_model
+    from modclf.training.scoring import StateCache, predict_logits
+
+    old = build_model(ModelConfig(name="old", segment_hidden=32, head_hidden=16, score_top_layers=2), tiny_encoder_dir)
+    save_model(old, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
+    before = ModClf.from_pretrained(tmp_path / "old", precision="fp32")
+    config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["reader"],
+                         reader_width=16, reader_slots=2, reader_epochs=2, reader_batch=4, device="cpu")
+    train_set, dev_set = _scoring_examples("train"), _scoring_examples("dev")
+    best = train(config, scoring=(train_set, dev_set))
+    after = ModClf.from_pretrained(best, precision="fp32")
+    assert after.config.reader_width == 16 and after.model.off_topic_reader is not None
+    assert after.model.score_embedding_dim == 32 + 2 * 16
+    comments = ["Buy cheap watches here", "The bridge is too expensive.", "They should all be shot."]
+    article = "The council approved the new harbour bridge after a long debate."
+    old_scores, new_scores = before.score(comments, article=article), after.score(comments, article=article)
+    # Only the reader trained: incitement is exactly the init model's, and so is the similarity head.
+    assert [s.incitement for s in new_scores] == [s.incitement for s in old_scores]
+    assert [s.off_topic for s in new_scores] != [s.off_topic for s in old_scores]
+    assert after.config.calibration["incitement"] == before.config.calibration["incitement"]
+    metrics = json.loads((best / "dev_metrics.json").read_text())["reader"]
+    assert metrics["best_epoch"] in (1, 2) and len(metrics["history"]) == 2
+    # The engine's scores are the training path's logits through the calibration: one model definition.
+    cache = StateCache(after.model, after.tokenizer, 128)
+    examples = [dataclasses.replace(dev_set[0], text=c, article=article, off_topic=0.0) for c in comments]
+    cache.add_texts(comments)
+    cache.add_articles([article])
+    _, logits = predict_logits(after.model, cache, examples)
+    temperature, bias = after.config.calibration["off_topic"]
+    expected = 1 / (1 + np.exp(-(logits / temperature + bias)))
+    assert np.allclose([s.off_topic for s in new_scores], expected, atol=1e-4)
+    # Saved as released (fp16) and loaded: within rounding; saved and loaded again: identical.
+    after.save_pretrained(tmp_path / "a")
+    first = ModClf.from_pretrained(tmp_path / "a", precision="fp32")
+    first.save_pretrained(tmp_path / "b")
+    second = ModClf.from_pretrained(tmp_path / "b", precision="fp32")
+    shipped = [s.off_topic for s in first.score(comments, article=article)]
+    assert np.allclose(shipped, [s.off_topic for s in new_scores], atol=1e-3)
+    assert [s.off_topic for s in second.score(comments, article=article)] == shipped
+
+
+def test_reader_task_without_a_reader_is_a_config_error(tiny_encoder_dir, tmp_path):
+    config = TrainConfig(init=str(tiny_encoder_dir), output_dir=str(tmp_path / "run"), tasks=["reader"], reader_width=0)
+    with pytest.raises(ConfigError, match="reader_width"):
+        train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev")))

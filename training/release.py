@@ -74,8 +74,9 @@ ECE_RESOLUTION = 0.03
 CONSTRUCTED_SETS = ("contrast", "holdout")
 SEGMENTATION_TOLERANCE = 0.002  # the largest |line F1 change| a reduced precision may cause
 TOKEN_MEASURES = ("content-only", "content+comments")
-# Parts of a model that the scoring path reads: when they are unchanged, so are its LOSO numbers.
-SCORING_PREFIXES = ("score_top.", "incitement_head.", "off_topic_head.", "off_topic_bank")
+# Parts of a model that incitement reads (with its calibration): when they are unchanged, so are its
+# leave-one-source-out folds, the only ones with floors (an off-topic reader trained alone keeps them).
+INCITEMENT_PREFIXES = ("encoder.", "score_top.", "incitement_head.")
 
 
 def lower_is_better(name: str) -> bool:
@@ -353,11 +354,11 @@ def read_scoring_eval(path: Path, candidate: Path, data_dir) -> list[dict] | Non
 
 
 def loso_reasons(loso: list[dict] | None, floors, scoring_changed: bool, floors_bind: bool) -> list[str]:
-    """Reasons to refuse from the leave-one-source-out folds: a changed scoring path needs them
+    """Reasons to refuse from the leave-one-source-out folds: a changed incitement path needs them
     measured (training/evaluate_scoring.py --out, passed as --scoring-eval), and each fold's
     ROC-AUC must keep its loso/... floor."""
     if loso is None:
-        return ["the scoring path changed but no leave-one-source-out folds were given (--scoring-eval)"] if scoring_changed else []
+        return ["the incitement path changed but no leave-one-source-out folds were given (--scoring-eval)"] if scoring_changed else []
     if not floors_bind:
         return []
     measured = {f"loso/{row['label']}/{row['left_out']}/roc_auc": row["model"]["roc_auc"]
@@ -426,13 +427,12 @@ def bump(version: str, part: str) -> str:
     return f"{major}.{minor + 1}.0" if part == "minor" else f"{major}.{minor}.{patch + 1}"
 
 
-def scoring_unchanged(candidate: ModClf, released: ModClf) -> bool:
-    """Whether the scoring path (top layer, heads, bank, calibration; shared layers to fp16) is the same."""
+def incitement_unchanged(candidate: ModClf, released: ModClf) -> bool:
+    """Whether incitement's path (shared and scoring layers, head, calibration; to fp16) is the same."""
     a, b = candidate.model.state_dict(), released.model.state_dict()
-    shared = [k for k in a if k.startswith("encoder.")]
-    keys = [k for k in a if k.startswith(SCORING_PREFIXES)] + shared
+    keys = [k for k in a if k.startswith(INCITEMENT_PREFIXES)]
     same = all(k in b and a[k].shape == b[k].shape and torch.equal(a[k].half(), b[k].half()) for k in keys)
-    return same and candidate.config.calibration == released.config.calibration
+    return same and candidate.config.calibration["incitement"] == released.config.calibration["incitement"]
 
 
 def print_table(title: str, rows: dict[str, dict], names) -> None:
@@ -524,11 +524,12 @@ def main(argv: list[str] | None = None) -> int:
     fingerprint = data_fingerprint(data_dir)
     floors_bind = fingerprint == floors.data_fingerprint and not (args.pages or args.items)  # not on samples
     reasons = decide(rows, floors, args.improves, floors_bind)
-    scoring_changed = not scoring_unchanged(models["candidate"], models["released"])
+    scoring_changed = not incitement_unchanged(models["candidate"], models["released"])
     if not args.scoring_eval and not scoring_changed:
         previous = json.loads((args.released / "metrics.json").read_text()) if (args.released / "metrics.json").exists() else {}
-        loso = previous.get("scoring_leave_one_source_out")
-        loso_from = f"{models['released'].model_id}, whose scoring path this model keeps unchanged"
+        # Its incitement folds only: an off-topic fold of the released model says nothing of a new reader.
+        loso = [row for row in previous.get("scoring_leave_one_source_out") or [] if row.get("label") == "incitement"] or None
+        loso_from = f"{models['released'].model_id}'s incitement folds: this model keeps its incitement path unchanged"
     # The released model's folds were checked at its release; a changed scoring path brings its own.
     reasons += loso_reasons(loso if args.scoring_eval else None, floors, scoring_changed, floors_bind)
     if args.scoring_only:

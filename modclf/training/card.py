@@ -193,6 +193,11 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
     }.get(config.get("off_topic_features"), "an off-topic head on the concatenated comment and article embeddings")
     if config.get("topic_map"):
         off_topic_head += " (read through a linear topic map, so incitement may use the rest of the embedding)"
+    if config.get("reader_width"):
+        off_topic_head += (
+            f", read further by an off-topic reader: each text's scoring-layer tokens pooled into "
+            f"{config.get('reader_slots')} learned slots, the comment's attending to its article's"
+        )
     base = config.get("base")
     if base and "package" in base:
         weights = (

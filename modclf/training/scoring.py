@@ -388,8 +388,10 @@ def _length_bucketed_batches(items, cache: StateCache, batch_size: int, rng: ran
     return batches
 
 
-def predict_logits(model, cache: StateCache, examples, batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
-    """Raw (incitement, off_topic) logits per example; off-topic NaN where there is no article."""
+def predict_logits(model, cache: StateCache, examples, batch_size: int = 128,
+                   similarity_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Raw (incitement, off_topic) logits per example; off-topic NaN where there is no article
+    (with `similarity_only`, the similarity head's logit, without the off-topic reader)."""
     model.eval()
     articles = cache.article_embeddings([ex.article for ex in examples if ex.article])
     order = sorted(range(len(examples)), key=lambda i: cache.states[text_key(examples[i].text)].shape[0])
@@ -404,7 +406,8 @@ def predict_logits(model, cache: StateCache, examples, batch_size: int = 128) ->
             with_article = [i for i, ex in enumerate(batch) if ex.article]
             if with_article:
                 a = torch.stack([articles[text_key(batch[i].article)] for i in with_article])
-                row[with_article] = model.off_topic_logits(emb[with_article], a).cpu().numpy()
+                off_topic = model.similarity_logits if similarity_only else model.off_topic_logits
+                row[with_article] = off_topic(emb[with_article], a).cpu().numpy()
             off.append(row)
     restore = np.argsort(np.array(order, dtype=np.int64))
     inc_all = np.concatenate(inc)[restore] if inc else np.zeros(0)
@@ -604,7 +607,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
             if off_rows:
                 a = torch.stack([articles[text_key(batch[i].article)] for i in off_rows])
                 target = torch.tensor([float(batch[i].off_topic) for i in off_rows], device=emb.device)
-                losses.append(bce(model.off_topic_logits(emb[off_rows], a), target))
+                losses.append(bce(model.similarity_logits(emb[off_rows], a), target))  # the reader trains after (reader.py)
             if embedding_weight > 0:
                 found = [(i, teacher_rows[key]) for i, key in enumerate(map(text_key, (ex.text for ex in batch))) if key in teacher_rows]
                 if found:

@@ -80,6 +80,11 @@ class TrainConfig:
     anchor_to: str | None = None
     off_topic_from_anchor: bool = False
     topic_map: bool | None = None
+    reader_width: int | None = None
+    reader_slots: int = 8
+    reader_epochs: int = 2
+    reader_lr: float = 3e-4
+    reader_batch: int = 32
     teacher_labels: str | None = None
     teacher_weight: float = 0.5
     teacher_embeddings: str | None = None
@@ -107,7 +112,7 @@ class TrainConfig:
             "n_synthetic_train": self.n_synthetic_train >= 0,
             "max_line_tokens": 8 <= self.max_line_tokens <= 512,
             "threads": self.threads >= 0,
-            "tasks": bool(self.tasks) and set(self.tasks) <= {"segmentation", "scoring"},
+            "tasks": bool(self.tasks) and set(self.tasks) <= {"segmentation", "scoring", "reader"},
             "scoring_epochs": self.scoring_epochs > 0,
             "scoring_lr": self.scoring_lr >= 0,
             "scoring_head_lr": self.scoring_head_lr > 0,
@@ -123,6 +128,11 @@ class TrainConfig:
             "contrastive_weight": self.contrastive_weight >= 0,
             "positive_source_balance": 0 <= self.positive_source_balance <= 1,
             "score_top_layers": self.score_top_layers is None or self.score_top_layers >= 1,
+            "reader_width": self.reader_width is None or (self.reader_width >= 0 and self.reader_width % 4 == 0),
+            "reader_slots": self.reader_slots >= 1,
+            "reader_epochs": self.reader_epochs >= 1,
+            "reader_lr": self.reader_lr > 0,
+            "reader_batch": self.reader_batch >= 1,
             "device": self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
             "finetune_batch_pages": self.finetune_batch_pages >= 1,
             "segment_extra_depths": len(set(self.segment_extra_depths)) == len(self.segment_extra_depths)
@@ -443,9 +453,11 @@ def initial_model(config: TrainConfig):
         model.config.name, model.config.version = config.model_name, config.model_version
         changes = {
             name: getattr(config, name)
-            for name in ("off_topic_features", "segment_top", "score_top_layers", "topic_map")
+            for name in ("off_topic_features", "segment_top", "score_top_layers", "topic_map", "reader_width")
             if getattr(config, name) is not None and getattr(model.config, name) != getattr(config, name)
         }
+        if config.reader_width and config.reader_slots != model.config.reader_slots:
+            changes["reader_slots"] = config.reader_slots
         if tuple(config.segment_extra_depths) != model.config.segment_extra_depths:
             changes["segment_extra_depths"] = tuple(config.segment_extra_depths)
         if "segmentation" not in config.tasks and changes.pop("segment_extra_depths", None) is not None:
@@ -464,6 +476,8 @@ def initial_model(config: TrainConfig):
         off_topic_features=config.off_topic_features,
         score_top_layers=config.score_top_layers or 1,
         topic_map=bool(config.topic_map),
+        reader_width=config.reader_width or 0,
+        reader_slots=config.reader_slots,
         segment_top=config.segment_top,
         segment_extra_depths=tuple(config.segment_extra_depths),
     )
@@ -477,7 +491,7 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
     top layers (so segmentation behaves exactly as before until it is trained); other line-embedding
     depths give segmentation a new, untrained input layer (train the segmentation heads again); another
     number of scoring layers starts the scoring path afresh as a copy of the encoder's layers; a new
-    topic map starts as the identity.
+    topic map starts as the identity; a new off-topic reader starts untrained.
     """
     logger.info("model changes: %s", ", ".join(f"{k}: {getattr(model.config, k)} -> {v}" for k, v in changes.items()))
     new_model = ModClfModel(dataclasses.replace(model.config, **changes), model.encoder)
@@ -487,6 +501,7 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
     fresh += ("score_top.", "segment_top.") if "score_top_layers" in changes else ()
     fresh += ("segment_in.",) if "segment_extra_depths" in changes else ()
     fresh += ("topic_map.",) if "topic_map" in changes else ()
+    fresh += ("off_topic_reader.",) if {"reader_width", "reader_slots"} & set(changes) else ()
     kept = {k: v for k, v in model.state_dict().items() if not k.startswith(fresh)}
     new_model.load_state_dict(kept, strict=False)
     return new_model
@@ -530,6 +545,8 @@ def train(config: TrainConfig, pages: dict | None = None, scoring: tuple[list, l
     output.mkdir(parents=True, exist_ok=True)
     (output / "training_config.yaml").write_text(to_yaml(config))
     model, tokenizer = initial_model(config)
+    if "reader" in config.tasks and model.off_topic_reader is None:
+        raise ConfigError("tasks include reader, but the model has no off-topic reader: set reader_width (e.g. 192)")
     history: list[dict] = []
 
     def save(folder: str, metrics: dict | None = None) -> None:
@@ -542,19 +559,31 @@ def train(config: TrainConfig, pages: dict | None = None, scoring: tuple[list, l
         train_segmentation(model, tokenizer, config, rng, pages, history, save)
     else:
         save("best")
+    metrics: dict = {"segmentation": next((h for h in history if h.get("best")), {})}
+    if {"scoring", "reader"} & set(config.tasks):
+        train_set, dev_set = scoring if scoring is not None else scoring_examples(config)
     if "scoring" in config.tasks:
         from modclf.training.scoring import reset_scoring, train_scoring
 
         model.load_state_dict(load_model(output / "best")[0].state_dict())
-        train_set, dev_set = scoring if scoring is not None else scoring_examples(config)
         logger.info("scoring: %d train examples, %d dev examples", len(train_set), len(dev_set))
         fresh = config.init == "base" or not Path(config.init, "modclf_config.json").exists()
         if config.reset_scoring if config.reset_scoring is not None else fresh:
             reset_scoring(model)
-        calibration = train_scoring(model, tokenizer, train_set, dev_set, config, rng)
-        history.append({"stage": "scoring", "calibration": calibration})
+        metrics["calibration"] = train_scoring(model, tokenizer, train_set, dev_set, config, rng)
+        history.append({"stage": "scoring", "calibration": metrics["calibration"]})
+    # The reader reads the scoring path's states, so it trains again whenever that path did.
+    if model.off_topic_reader is not None and {"scoring", "reader"} & set(config.tasks):
+        from modclf.training.reader import off_topic_pairs, train_off_topic_reader
+        from modclf.training.scoring import StateCache, calibrate_scoring
+
+        cache = StateCache(model, tokenizer, config.scoring_max_tokens, config.cache_dir)
+        metrics["reader"] = train_off_topic_reader(model, cache, train_set, dev_set, config, rng)
+        metrics["reader"]["calibration"] = calibrate_scoring(model, cache, off_topic_pairs(dev_set), labels=("off_topic",))
+        history.append({"stage": "reader", **metrics["reader"]})
+    if {"scoring", "reader"} & set(config.tasks):
         save("last")
-        save("best", {"segmentation": next((h for h in history if h.get("best")), {}), "calibration": calibration})
+        save("best", metrics)
     (output / "history.json").write_text(json.dumps(history, indent=2, default=float))
     return output / "best"
 
