@@ -123,8 +123,8 @@ def train_off_topic_reader(model, cache: StateCache, train, dev, config, rng: ra
         order = rng.sample(range(len(train)), len(train))
         for step in range(steps_per_epoch):
             index = order[step * config.reader_batch : (step + 1) * config.reader_batch]
-            target = labels["train"][index].to(similarity["train"].device)
-            loss = nn.functional.binary_cross_entropy_with_logits(logits("train", index), target.to(cache.device))
+            target = labels["train"][index].to(cache.device)
+            loss = nn.functional.binary_cross_entropy_with_logits(logits("train", index), target)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -82,8 +82,8 @@ class TrainConfig:
     topic_map: bool | None = None
     reader_width: int | None = None
     reader_slots: int = 8
-    reader_epochs: int = 2
-    reader_lr: float = 3e-4
+    reader_epochs: int = 4
+    reader_lr: float = 6e-4
     reader_batch: int = 32
     teacher_labels: str | None = None
     teacher_weight: float = 0.5
