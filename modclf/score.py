@@ -16,6 +16,7 @@ from modclf.encode import CHARS_PER_TOKEN_BUDGET, embed_texts, embed_token_rows
 from modclf.errors import InputError
 
 LABELS = ("incitement", "off_topic")
+OFF_TOPIC_BATCH = 512  # comment/article pairs per off-topic call
 
 
 @dataclass
@@ -144,11 +145,13 @@ def scores_from_embeddings(model, comment_emb: torch.Tensor, article_emb: list[t
         incitement = calibrate(model.incitement_logits(comment_emb), calibration["incitement"]).tolist()
         has_article = [i for i, a in enumerate(article_emb) if a is not None]
         off_topic: list[float | None] = [None] * len(article_emb)
-        if has_article:
-            index = torch.tensor(has_article, dtype=torch.long)
-            articles = torch.stack([article_emb[i] for i in has_article])
-            probs = calibrate(model.off_topic_logits(comment_emb[index], articles), calibration["off_topic"]).tolist()
-            for i, p in zip(has_article, probs):
+        # In slices: the off-topic reader's activations for a whole 4,096-comment window would
+        # take about 200 MiB at once (docs/benchmarks.md).
+        for start in range(0, len(has_article), OFF_TOPIC_BATCH):
+            rows = has_article[start : start + OFF_TOPIC_BATCH]
+            articles = torch.stack([article_emb[i] for i in rows])
+            logits = model.off_topic_logits(comment_emb[torch.tensor(rows, dtype=torch.long)], articles)
+            for i, p in zip(rows, calibrate(logits, calibration["off_topic"]).tolist()):
                 off_topic[i] = p
     return [Score(_clean(p), None if o is None else _clean(o)) for p, o in zip(incitement, off_topic)]
 
