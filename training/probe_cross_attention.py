@@ -25,9 +25,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from evaluate_scoring import bootstrap_weights, interval, weighted_roc_auc  # noqa: E402
-
-SOURCES = ("semeval", "news_pairs")
+from probe_cross_encoder import SOURCES, interval_against, probe_pairs  # noqa: E402
 
 
 class CrossAttentionHead(nn.Module):
@@ -95,15 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from modclf.model import load_model
+    from modclf.training.reader import TopStates
     from modclf.training.scoring import StateCache, predict_logits, text_key
-    from modclf.training.sources.comments import build_scoring_data
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
-    data = build_scoring_data(args.data_dir, seed=0)
-    pairs = [ex for ex in data if ex.article and ex.off_topic is not None and ex.source in SOURCES and ex.split != "test"]
-    train = [i for i, ex in enumerate(pairs) if ex.split == "train"]
-    dev = [i for i, ex in enumerate(pairs) if ex.split == "dev"]
+    pairs, train, dev = probe_pairs(args.data_dir)
 
     model, tokenizer = load_model(args.reference)
     model.eval()
@@ -114,23 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     ref = torch.tensor(ref, dtype=torch.float32)
 
     start = time.time()
-    top: dict[str, torch.Tensor] = {}  # the scoring path's last token states, per text / article chunk
-
-    def top_states(keys: list[str]) -> None:
-        keys = sorted((k for k in dict.fromkeys(keys) if k not in top), key=lambda k: cache.states[k].shape[0])
-        with torch.inference_mode():
-            for s in range(0, len(keys), 64):
-                chunk = keys[s : s + 64]
-                states, mask, _ = cache.batch(chunk)
-                for layer in model.score_top:
-                    states = layer(states, src_key_padding_mask=mask == 0)
-                for k, row, n in zip(chunk, states, mask.sum(1).tolist()):
-                    top[k] = row[:n].to(torch.float16).clone()
-
     comment_keys = [text_key(ex.text) for ex in pairs]
     article_keys = [cache.article_rows[text_key(ex.article)] for ex in pairs]
-    top_states(comment_keys)
-    top_states([k for rows in article_keys for k in rows])
+    top_states = TopStates(model, cache)  # the scoring path's last token states, per text / article chunk
+    top_states.add(comment_keys + [k for rows in article_keys for k in rows])
+    top = top_states.states
     print(f"token states of {len(top)} texts and chunks in {time.time() - start:.0f}s", flush=True)
 
     def stack(rows: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -184,11 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     np.savez(args.out / "dev_scores.npz", source=source, group=group, label=y, reference=ref[dev].numpy(), xattn=best[1])
     results = {"reference": {s: round(float(roc(y[source == s], ref[dev].numpy()[source == s])), 4) for s in SOURCES},
                "xattn (best epoch)": best[0], "best_epoch": best[2], "history": history}
-    for s in SOURCES:
-        keep = source == s
-        boot = bootstrap_weights(group[keep], 1000, 0)
-        diffs = weighted_roc_auc(best[1][keep], y[keep], boot) - weighted_roc_auc(ref[dev].numpy()[keep], y[keep], boot)
-        results.setdefault("xattn minus reference, 95% interval", {})[s] = [round(q, 4) for q in interval(diffs)]
+    results["xattn minus reference, 95% interval"] = interval_against(best[1], ref[dev].numpy(), y, source, group)
     results["args"] = {k: str(v) for k, v in vars(args).items()}
     (args.out / "run.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

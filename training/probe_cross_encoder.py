@@ -59,14 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     from modclf.bert import BertModel, BertTokenizer
     from modclf.model import load_model, mean_pool
     from modclf.training.scoring import StateCache, predict_logits
-    from modclf.training.sources.comments import build_scoring_data
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
-    data = build_scoring_data(args.data_dir, seed=0)
-    pairs = [ex for ex in data if ex.article and ex.off_topic is not None and ex.source in SOURCES and ex.split != "test"]
-    train = [i for i, ex in enumerate(pairs) if ex.split == "train"]
-    dev = [i for i, ex in enumerate(pairs) if ex.split == "dev"]
+    pairs, train, dev = probe_pairs(args.data_dir)
 
     reference, ref_tokenizer = load_model(args.reference)
     _, ref = predict_logits(reference, StateCache(reference, ref_tokenizer, 128, args.cache_dir), pairs)
@@ -142,6 +138,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def probe_pairs(data_dir) -> tuple[list, list[int], list[int]]:
+    """(pairs, train indices, dev indices): the SemEval and news-pairs examples with an article and
+    an off-topic label, without the test split."""
+    from modclf.training.sources.comments import build_scoring_data
+
+    data = build_scoring_data(data_dir, seed=0)
+    pairs = [ex for ex in data if ex.article and ex.off_topic is not None and ex.source in SOURCES and ex.split != "test"]
+    return pairs, [i for i, ex in enumerate(pairs) if ex.split == "train"], [i for i, ex in enumerate(pairs) if ex.split == "dev"]
+
+
+def interval_against(scores, reference, y, source, groups) -> dict[str, list[float]]:
+    """Per source, the 95% interval of ROC-AUC(scores) minus ROC-AUC(reference): the gate's paired
+    cluster bootstrap (1,000 resamples of `groups`)."""
+    out = {}
+    for s in SOURCES:
+        keep = source == s
+        boot = bootstrap_weights(groups[keep], 1000, 0)
+        diffs = weighted_roc_auc(scores[keep], y[keep], boot) - weighted_roc_auc(reference[keep], y[keep], boot)
+        out[s] = [round(q, 4) for q in interval(diffs)]
+    return out
+
+
 def report(folder: Path) -> dict:
     """Dev ROC-AUC per source of each kept score, and of the cross and reference logits combined
     by one logistic regression (both sources pooled) scored by 5-fold cross-validation on dev."""
@@ -164,13 +182,9 @@ def report(folder: Path) -> dict:
     # The combined score against the reference: the gate's paired cluster bootstrap (1,000 resamples
     # of threads / articles; of items for runs kept before groups were saved).
     groups = kept["group"] if "group" in kept.files else np.arange(len(y))
-    for s in SOURCES:
-        keep = source == s
-        boot = bootstrap_weights(groups[keep], 1000, 0)
-        diffs = weighted_roc_auc(scores["cross, ref on dev"][keep], y[keep], boot) - weighted_roc_auc(
-            scores["reference"][keep], y[keep], boot
-        )
-        results.setdefault("combined minus reference, 95% interval", {})[s] = [round(q, 4) for q in interval(diffs)]
+    results["combined minus reference, 95% interval"] = interval_against(
+        scores["cross, ref on dev"], scores["reference"], y, source, groups
+    )
     run = folder / "run.json"
     return {**results, **(json.loads(run.read_text()) if run.exists() else {})}
 
