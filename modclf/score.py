@@ -91,11 +91,14 @@ def embed_articles(model, tokenizer, articles: list[str], precision: str = "fp32
             owner.append(i)
     with torch.inference_mode():
         chunk_emb = embed_token_rows(model, rows, tokenizer.pad_token_id, precision=precision, embed_fn=model.score_embed)
-    out = torch.zeros((len(articles), chunk_emb.shape[1]))
-    counts = torch.zeros(len(articles))
-    index = torch.tensor(owner, dtype=torch.long)
-    out.index_add_(0, index, chunk_emb)
-    counts.index_add_(0, index, torch.ones(len(owner)))
+    return mean_by_owner(chunk_emb, owner, len(articles))
+
+
+def mean_by_owner(rows: torch.Tensor, owner: list[int], n: int) -> torch.Tensor:
+    """(n, width): the mean of the rows each of n owners has (an article's chunks); zeros for none."""
+    index = torch.tensor(owner, dtype=torch.long, device=rows.device)
+    out = torch.zeros((n, rows.shape[1]), dtype=rows.dtype, device=rows.device).index_add_(0, index, rows)
+    counts = torch.zeros(n, dtype=rows.dtype, device=rows.device).index_add_(0, index, torch.ones_like(index, dtype=rows.dtype))
     return out / counts.clamp(min=1).unsqueeze(1)
 
 

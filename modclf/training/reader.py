@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from modclf.config import ConfigError
+from modclf.score import mean_by_owner
 from modclf.training.scoring import StateCache, predict_logits, text_key
 
 logger = logging.getLogger(__name__)
@@ -61,12 +62,9 @@ class TopStates:
 def _slots(reader, top: TopStates, comment_keys: list[str], chunk_keys: list[list[str]]):
     """(comment slots, article slots): an article's are the mean of its chunks', as at inference."""
     comment = reader.slot_states(*top.batch(comment_keys))
-    flat = [k for keys in chunk_keys for k in keys]
-    owner = torch.tensor([i for i, keys in enumerate(chunk_keys) for _ in keys], device=comment.device)
-    chunks = reader.slot_states(*top.batch(flat))
-    article = torch.zeros(len(chunk_keys), chunks.shape[1], device=comment.device).index_add_(0, owner, chunks)
-    counts = torch.zeros(len(chunk_keys), device=comment.device).index_add_(0, owner, torch.ones(len(flat), device=comment.device))
-    return comment, article / counts.unsqueeze(1)
+    chunks = reader.slot_states(*top.batch([k for keys in chunk_keys for k in keys]))
+    owner = [i for i, keys in enumerate(chunk_keys) for _ in keys]
+    return comment, mean_by_owner(chunks, owner, len(chunk_keys))
 
 
 def train_off_topic_reader(model, cache: StateCache, train, dev, config, rng: random.Random | None = None) -> dict:
