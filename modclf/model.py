@@ -25,7 +25,7 @@ from torch import nn
 
 from modclf import __version__
 from modclf.decode import TAGS
-from modclf.errors import ModelLoadError
+from modclf.errors import ConfigError, ModelLoadError
 from modclf.features import FEATURE_DIM
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,10 @@ class ModelConfig:
     # and a comment's slots read its article's. 0 = none (models before 0.8.0).
     reader_width: int = 0
     reader_slots: int = 8
+    # How many of the scoring path's layers run before the reader pools a text's tokens (None: all,
+    # as 0.8.0 did). Middle layers still say which words the text holds, which the top layers,
+    # trained for incitement and a pooled similarity, smooth away (docs/scoring.md).
+    reader_layer: int | None = None
     off_topic_bank_size: int = 256  # typical-article embeddings stored with the model
     off_topic_bank_top_k: int = 10  # a comment's background similarity: mean of its top-k bank cosines
     dropout: float = 0.1
@@ -430,6 +434,8 @@ class ModClfModel(nn.Module):
             # mean of its chunks', as its pooled embedding is).
             self.off_topic_reader = OffTopicReader(hidden, config.reader_width, config.reader_slots, config.dropout)
             self.score_embedding_dim += self.off_topic_reader.dim
+            if config.reader_layer is not None and not 0 <= config.reader_layer <= len(self.score_top):
+                raise ConfigError(f"reader_layer {config.reader_layer}: the scoring path has {len(self.score_top)} layers")
 
     def _top_layers(self) -> nn.ModuleList:
         """Task-specific copies of the encoder's top layers (same shapes, PyTorch layers)."""
@@ -510,17 +516,30 @@ class ModClfModel(nn.Module):
         """Scoring embeddings: the scoring path's own top layers over shared states, mean-pooled;
         with the "interaction" off-topic head, followed by the token features of `input_ids`; with
         an off-topic reader, followed by its slots."""
-        return self.score_embed_from_top_states(self.top_states(self.score_top, states, attention_mask), attention_mask, input_ids)
+        depth = self.reader_depth
+        read = self.top_states(self.score_top[:depth], states, attention_mask)
+        top = self.top_states(self.score_top[depth:], read, attention_mask)
+        return self.score_embed_from_top_states(top, attention_mask, input_ids, read)
+
+    @property
+    def reader_depth(self) -> int:
+        """The scoring layers that run before the off-topic reader pools the tokens (all without one)."""
+        if self.off_topic_reader is None or self.config.reader_layer is None:
+            return len(self.score_top)
+        return self.config.reader_layer
 
     def score_embed_from_top_states(
-        self, top: torch.Tensor, attention_mask: torch.Tensor, input_ids: torch.Tensor | None = None
+        self, top: torch.Tensor, attention_mask: torch.Tensor, input_ids: torch.Tensor | None = None,
+        reader_states: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """score_embed_from_states after the scoring path's layers (`top`: their token states)."""
+        """score_embed_from_states after the scoring path's layers (`top`: their token states;
+        `reader_states`: those the reader pools, after reader_depth layers, if not the top's)."""
         parts = [mean_pool(top, attention_mask)]
         if self.config.off_topic_features == "interaction" and input_ids is not None:
             parts.append(self.token_features(input_ids, attention_mask).to(parts[0].dtype))
         if self.off_topic_reader is not None:
-            parts.append(self.off_topic_reader.slot_states(top, attention_mask).to(parts[0].dtype))
+            read = top if reader_states is None else reader_states
+            parts.append(self.off_topic_reader.slot_states(read, attention_mask).to(parts[0].dtype))
         return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
 
     def score_embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

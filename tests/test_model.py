@@ -174,3 +174,27 @@ def test_an_untrained_off_topic_reader_scores_as_the_similarity_head_and_incitem
         assert torch.allclose(read.off_topic_logits(comments, articles), read.similarity_logits(comments, articles))
         read.off_topic_reader.out[-1].bias.fill_(1.0)
         assert torch.allclose(read.off_topic_logits(comments, articles), read.similarity_logits(comments, articles) + 1)
+
+
+def test_the_reader_can_pool_a_middle_layer_and_the_pooled_part_stays_the_top_layers(tiny_encoder_dir):
+    from modclf.errors import ConfigError
+    from modclf.model import ModelConfig, build_model
+
+    settings = dict(segment_hidden=32, head_hidden=16, score_top_layers=2, reader_width=8, reader_slots=3)
+    torch.manual_seed(0)
+    top = build_model(ModelConfig(**settings), tiny_encoder_dir).eval()
+    middle = build_model(ModelConfig(**settings, reader_layer=1), tiny_encoder_dir).eval()
+    middle.load_state_dict(top.state_dict())
+    ids = torch.tensor([[101, 7, 8, 9, 102, 0], [101, 5, 102, 0, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        shared = middle.shared_states(ids, mask)
+        after_one = middle.top_states(middle.score_top[:1], shared, mask)
+        embedded, embedded_top = middle.score_embed(ids, mask), top.score_embed(ids, mask)
+        assert middle.reader_depth == 1 and top.reader_depth == 2
+        assert torch.allclose(embedded[:, 32:], middle.off_topic_reader.slot_states(after_one, mask), atol=1e-6)
+        assert not torch.allclose(embedded[:, 32:], embedded_top[:, 32:], atol=1e-3)
+        assert torch.allclose(embedded[:, :32], embedded_top[:, :32], atol=1e-6)  # incitement and similarity read this
+    with pytest.raises(ConfigError, match="reader_layer 3"):
+        build_model(ModelConfig(**settings, reader_layer=3), tiny_encoder_dir)
+

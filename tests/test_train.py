@@ -467,20 +467,24 @@ def test_positive_source_balance_evens_out_the_sources_positives():
         TrainConfig(positive_source_balance=1.5)
 
 
-def test_an_off_topic_reader_trains_alone_leaves_incitement_exact_and_round_trips(tiny_encoder_dir, tmp_path):
+@pytest.mark.parametrize("reader_layer", [None, 1])
+def test_an_off_topic_reader_trains_alone_leaves_incitement_exact_and_round_trips(tiny_encoder_dir, tmp_path, reader_layer):
     from modclf.bert import BertTokenizer
     from modclf.model import ModelConfig, build_model, save_model
-    from modclf.training.scoring import StateCache, predict_logits
+    from modclf.training.reader import TopStates
+    from modclf.training.scoring import StateCache, predict_logits, text_key
 
     old = build_model(ModelConfig(name="old", segment_hidden=32, head_hidden=16, score_top_layers=2), tiny_encoder_dir)
     save_model(old, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
     before = ModClf.from_pretrained(tmp_path / "old", precision="fp32")
     config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["reader"],
-                         reader_width=16, reader_slots=2, reader_epochs=2, reader_batch=4, device="cpu")
+                         reader_width=16, reader_slots=2, reader_layer=reader_layer, reader_epochs=2, reader_batch=4,
+                         device="cpu")
     train_set, dev_set = _scoring_examples("train"), _scoring_examples("dev")
     best = train(config, scoring=(train_set, dev_set))
     after = ModClf.from_pretrained(best, precision="fp32")
     assert after.config.reader_width == 16 and after.model.off_topic_reader is not None
+    assert after.config.reader_layer == reader_layer
     assert after.model.score_embedding_dim == 32 + 2 * 16
     comments = ["Buy cheap watches here", "The bridge is too expensive.", "They should all be shot."]
     article = "The council approved the new harbour bridge after a long debate."
@@ -497,6 +501,13 @@ def test_an_off_topic_reader_trains_alone_leaves_incitement_exact_and_round_trip
     cache.add_texts(comments)
     cache.add_articles([article])
     _, logits = predict_logits(after.model, cache, examples)
+    # The reader trained on the token states it reads at inference (after reader_depth layers).
+    states = TopStates(after.model, cache, after.model.reader_depth)
+    states.add([text_key(c) for c in comments])
+    with torch.no_grad():
+        trained_on = after.model.off_topic_reader.slot_states(*states.batch([text_key(c) for c in comments]))
+        engine = after.model.score_embed_from_states(*cache.batch([text_key(c) for c in comments])[:2])[:, 32:]
+    assert torch.allclose(trained_on, engine, atol=1e-2)
     temperature, bias = after.config.calibration["off_topic"]
     expected = 1 / (1 + np.exp(-(logits / temperature + bias)))
     assert np.allclose([s.off_topic for s in new_scores], expected, atol=1e-4)

@@ -7,8 +7,10 @@ A cross-encoder reading comment and article lead together reaches 0.81-0.83 SemE
 reference model's own scoring-path token states of the comment (computed anyway) and of the
 article (computed once per article, as its embedding is now) meet in one trained cross-attention
 block; the comment's tokens query the article's, and a small head reads the pooled result with the
-reference's off-topic logit. The scoring path is frozen, so incitement cannot move. Dev ROC-AUC
-per source (never the test split), with a 95% paired bootstrap interval against the reference.
+reference's similarity-head logit (its off-topic logit without a reader of its own). `--layers k`
+reads the token states after the scoring path's first k layers instead of its last. The scoring
+path is frozen, so incitement cannot move. Dev ROC-AUC per source (never the test split), with a
+95% paired bootstrap interval against the reference.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--comment-slots", type=int, default=0, help="pool the comment into k slots first (0: its tokens)")
     parser.add_argument("--article-slots", type=int, default=0, help="pool the article into k slots first (0: its tokens)")
+    parser.add_argument("--layers", type=int, default=None, help="read the token states after the scoring path's first k layers (default: all)")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -105,13 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     cache = StateCache(model, tokenizer, args.comment_tokens, args.cache_dir)
     cache.add_texts([ex.text for ex in pairs])
     cache.add_articles([ex.article for ex in pairs])
-    _, ref = predict_logits(model, cache, pairs)
+    _, ref = predict_logits(model, cache, pairs, similarity_only=True)  # what a reader adds to
     ref = torch.tensor(ref, dtype=torch.float32)
 
     start = time.time()
     comment_keys = [text_key(ex.text) for ex in pairs]
     article_keys = [cache.article_rows[text_key(ex.article)] for ex in pairs]
-    top_states = TopStates(model, cache)  # the scoring path's last token states, per text / article chunk
+    top_states = TopStates(model, cache, args.layers)  # the scoring path's token states, per text / article chunk
     top_states.add(comment_keys + [k for rows in article_keys for k in rows])
     top = top_states.states
     print(f"token states of {len(top)} texts and chunks in {time.time() - start:.0f}s", flush=True)

@@ -194,8 +194,10 @@ def write_model_card(folder: str | Path, sources: list[str], metrics: dict | Non
     if config.get("topic_map"):
         off_topic_head += " (read through a linear topic map, so incitement may use the rest of the embedding)"
     if config.get("reader_width"):
+        depth = config.get("reader_layer")
+        tokens = "scoring-layer tokens" if depth is None else f"tokens after the scoring path's first {depth} layers"
         off_topic_head += (
-            f", read further by an off-topic reader: each text's scoring-layer tokens pooled into "
+            f", read further by an off-topic reader: each text's {tokens} pooled into "
             f"{config.get('reader_slots')} learned slots, the comment's attending to its article's"
         )
     base = config.get("base")

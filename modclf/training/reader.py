@@ -30,10 +30,12 @@ def off_topic_pairs(examples) -> list:
 
 
 class TopStates:
-    """The frozen scoring path's last token states (fp16, CPU) of cached texts and article chunks."""
+    """The frozen scoring path's token states (fp16, CPU) of cached texts and article chunks: after its
+    last layer, or after its first `layers` (a probe's choice)."""
 
-    def __init__(self, model, cache: StateCache):
+    def __init__(self, model, cache: StateCache, layers: int | None = None):
         self.model, self.cache = model, cache
+        self.top = model.score_top if layers is None else model.score_top[:layers]
         self.states: dict[str, torch.Tensor] = {}
 
     def add(self, keys: list[str], batch_size: int = 64) -> None:
@@ -43,7 +45,7 @@ class TopStates:
             for start in range(0, len(todo), batch_size):
                 chunk = todo[start : start + batch_size]
                 states, mask, _ = self.cache.batch(chunk)
-                top = self.model.top_states(self.model.score_top, states, mask)
+                top = self.model.top_states(self.top, states, mask)
                 for key, row, n in zip(chunk, top, mask.sum(1).tolist()):
                     self.states[key] = row[:n].to("cpu", torch.float16).clone()
 
@@ -85,7 +87,7 @@ def train_off_topic_reader(model, cache: StateCache, train, dev, config, rng: ra
     similarity = {}
     for split, items in (("train", train), ("dev", dev)):
         similarity[split] = torch.tensor(predict_logits(model, cache, items, similarity_only=True)[1], dtype=torch.float32)
-    top = TopStates(model, cache)
+    top = TopStates(model, cache, model.reader_depth)
     comment_keys = {split: [text_key(ex.text) for ex in items] for split, items in (("train", train), ("dev", dev))}
     chunk_keys = {split: [cache.article_rows[text_key(ex.article)] for ex in items] for split, items in (("train", train), ("dev", dev))}
     top.add([k for keys in comment_keys.values() for k in keys] + [k for rows in chunk_keys.values() for r in rows for k in r])

@@ -82,6 +82,7 @@ class TrainConfig:
     topic_map: bool | None = None
     reader_width: int | None = None
     reader_slots: int = 8
+    reader_layer: int | None = None
     reader_epochs: int = 4
     reader_lr: float = 6e-4
     reader_batch: int = 32
@@ -130,6 +131,7 @@ class TrainConfig:
             "score_top_layers": self.score_top_layers is None or self.score_top_layers >= 1,
             "reader_width": self.reader_width is None or (self.reader_width >= 0 and self.reader_width % 4 == 0),
             "reader_slots": self.reader_slots >= 1,
+            "reader_layer": self.reader_layer is None or self.reader_layer >= 0,
             "reader_epochs": self.reader_epochs >= 1,
             "reader_lr": self.reader_lr > 0,
             "reader_batch": self.reader_batch >= 1,
@@ -458,6 +460,8 @@ def initial_model(config: TrainConfig):
         }
         if config.reader_width and config.reader_slots != model.config.reader_slots:
             changes["reader_slots"] = config.reader_slots
+        if config.reader_layer is not None and config.reader_layer != model.config.reader_layer:
+            changes["reader_layer"] = config.reader_layer
         if tuple(config.segment_extra_depths) != model.config.segment_extra_depths:
             changes["segment_extra_depths"] = tuple(config.segment_extra_depths)
         if "segmentation" not in config.tasks and changes.pop("segment_extra_depths", None) is not None:
@@ -478,6 +482,7 @@ def initial_model(config: TrainConfig):
         topic_map=bool(config.topic_map),
         reader_width=config.reader_width or 0,
         reader_slots=config.reader_slots,
+        reader_layer=config.reader_layer,
         segment_top=config.segment_top,
         segment_extra_depths=tuple(config.segment_extra_depths),
     )
@@ -491,7 +496,7 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
     top layers (so segmentation behaves exactly as before until it is trained); other line-embedding
     depths give segmentation a new, untrained input layer (train the segmentation heads again); another
     number of scoring layers starts the scoring path afresh as a copy of the encoder's layers; a new
-    topic map starts as the identity; a new off-topic reader starts untrained.
+    topic map starts as the identity; a new off-topic reader, or one reading another depth, starts untrained.
     """
     logger.info("model changes: %s", ", ".join(f"{k}: {getattr(model.config, k)} -> {v}" for k, v in changes.items()))
     new_model = ModClfModel(dataclasses.replace(model.config, **changes), model.encoder)
@@ -501,7 +506,7 @@ def with_config_changes(model: ModClfModel, **changes) -> ModClfModel:
     fresh += ("score_top.", "segment_top.") if "score_top_layers" in changes else ()
     fresh += ("segment_in.",) if "segment_extra_depths" in changes else ()
     fresh += ("topic_map.",) if "topic_map" in changes else ()
-    fresh += ("off_topic_reader.",) if {"reader_width", "reader_slots"} & set(changes) else ()
+    fresh += ("off_topic_reader.",) if {"reader_width", "reader_slots", "reader_layer"} & set(changes) else ()
     kept = {k: v for k, v in model.state_dict().items() if not k.startswith(fresh)}
     new_model.load_state_dict(kept, strict=False)
     return new_model
