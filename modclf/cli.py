@@ -187,7 +187,7 @@ def _setup_score(parser: argparse.ArgumentParser) -> None:
         "<OUTPUT>.rejects.jsonl next to the output (with stdout output: stderr only)",
     )
     parser.add_argument(
-        "--batch-tokens", type=_positive_int, default=None, help="padded tokens per forward batch (default: 8192)"
+        "--batch-tokens", type=_positive_int, default=None, help="padded tokens per forward batch (default: 4096)"
     )
     _add_engine_options(parser, window=4096, workers=True)
     ray_options = parser.add_argument_group("Ray (--engine ray; needs the ray extra: pip install 'modclf[ray]')")

@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import json
 import logging
+import os
 import warnings
 import weakref
 from dataclasses import dataclass, field
@@ -87,8 +88,8 @@ class ModelConfig:
     reader_width: int = 0
     reader_slots: int = 8
     # How many of the scoring path's layers run before the reader pools a text's tokens (None: all,
-    # as 0.8.0 did). Middle layers still say which words the text holds, which the top layers,
-    # trained for incitement and a pooled similarity, smooth away (docs/scoring.md).
+    # as 0.8.0 did). Middle layers read off-topic far better than the top ones, which were trained
+    # for incitement and a pooled similarity (docs/scoring.md).
     reader_layer: int | None = None
     off_topic_bank_size: int = 256  # typical-article embeddings stored with the model
     off_topic_bank_top_k: int = 10  # a comment's background similarity: mean of its top-k bank cosines
@@ -162,6 +163,16 @@ def _plain_bert(encoder_config) -> bool:
 # (oneDNN's packed tensors have no storage to copy).
 _PACKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 PACK_BATCH_HINT = 4096  # tokens per batch that oneDNN tunes the packed layout for (the engine's batch)
+
+# oneDNN and PyTorch's ideep layer each keep compiled kernels per input shape, 1,024 shapes by
+# default, some megabytes each. The engine's batches come in many shapes (rows x tokens vary with
+# the texts), so a long run's memory grew with the distinct comments it embedded (2.1-2.9 GB after
+# 40,000) while compiling again costs a batch run nothing measurable (docs/benchmarks.md). Both are
+# read when oneDNN first runs, so this holds unless the process ran oneDNN before importing modclf;
+# a value the user set is kept.
+KERNEL_CACHE_SHAPES = 16
+for _variable in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
+    os.environ.setdefault(_variable, str(KERNEL_CACHE_SHAPES))
 
 
 def _inference_dtype() -> torch.dtype:

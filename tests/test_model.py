@@ -198,3 +198,16 @@ def test_the_reader_can_pool_a_middle_layer_and_the_pooled_part_stays_the_top_la
     with pytest.raises(ConfigError, match="reader_layer 3"):
         build_model(ModelConfig(**settings, reader_layer=3), tiny_encoder_dir)
 
+
+def test_kernel_caches_are_bounded_unless_the_user_sized_them():
+    """Importing the model sizes oneDNN's and ideep's per-shape kernel caches (a long run's memory grew
+    with every batch shape until they held 1,024 each), and keeps a size the user chose."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")}
+    env["LRU_CACHE_CAPACITY"] = "7"
+    code = "import os, modclf.model; print(os.environ['ONEDNN_PRIMITIVE_CACHE_CAPACITY'], os.environ['LRU_CACHE_CAPACITY'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(model_module.KERNEL_CACHE_SHAPES), "7"]

@@ -298,7 +298,7 @@ BATCH_TOKENS = 4096  # padded tokens per forward batch: measured fastest on 2 co
 ARTICLE_CACHE_SIZE = 4096  # article embeddings kept (1.5 KiB each for a 384-wide encoder; 7.5 KiB with an off-topic reader)
 NO_COMMENTS = "page(s) without reader comments (nothing to score)"
 NO_ARTICLE = "comment(s) without an article (off_topic null; give `article`, `article_id` or pages)"
-COMMENT_CACHE_BYTES = 16384 * 384 * 4  # recent comment embeddings kept (by text digest): 16,384 of 384 floats, 24 MiB
+COMMENT_CACHE_BYTES = 16384 * 1920 * 4  # recent comment embeddings kept (by text digest): 16,384 of 1,920 floats (0.8.0), 120 MiB
 # `text` is the comment's field in output and label files too; `comment` is its older name.
 SCORE_FIELDS = ("text", "comment", "page", "article", "article_id", "format")
 SCORE_COLUMNS = ["id", "text", "article_id", "incitement", "off_topic", "decision", "reasons", "model"]
