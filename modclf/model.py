@@ -526,11 +526,16 @@ class ModClfModel(nn.Module):
     ) -> torch.Tensor:
         """Scoring embeddings: the scoring path's own top layers over shared states, mean-pooled;
         with the "interaction" off-topic head, followed by the token features of `input_ids`; with
-        an off-topic reader, followed by its slots."""
+        an off-topic reader, followed by its slots (pooled after reader_depth of those layers)."""
         depth = self.reader_depth
         read = self.top_states(self.score_top[:depth], states, attention_mask)
         top = self.top_states(self.score_top[depth:], read, attention_mask)
-        return self.score_embed_from_top_states(top, attention_mask, input_ids, read)
+        parts = [mean_pool(top, attention_mask)]
+        if self.config.off_topic_features == "interaction" and input_ids is not None:
+            parts.append(self.token_features(input_ids, attention_mask).to(parts[0].dtype))
+        if self.off_topic_reader is not None:
+            parts.append(self.off_topic_reader.slot_states(read, attention_mask).to(parts[0].dtype))
+        return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
 
     @property
     def reader_depth(self) -> int:
@@ -538,20 +543,6 @@ class ModClfModel(nn.Module):
         if self.off_topic_reader is None or self.config.reader_layer is None:
             return len(self.score_top)
         return self.config.reader_layer
-
-    def score_embed_from_top_states(
-        self, top: torch.Tensor, attention_mask: torch.Tensor, input_ids: torch.Tensor | None = None,
-        reader_states: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """score_embed_from_states after the scoring path's layers (`top`: their token states;
-        `reader_states`: those the reader pools, after reader_depth layers, if not the top's)."""
-        parts = [mean_pool(top, attention_mask)]
-        if self.config.off_topic_features == "interaction" and input_ids is not None:
-            parts.append(self.token_features(input_ids, attention_mask).to(parts[0].dtype))
-        if self.off_topic_reader is not None:
-            read = top if reader_states is None else reader_states
-            parts.append(self.off_topic_reader.slot_states(read, attention_mask).to(parts[0].dtype))
-        return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
 
     def score_embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.score_embed_from_states(self.shared_states(input_ids, attention_mask), attention_mask, input_ids)
