@@ -299,7 +299,8 @@ def test_teacher_probabilities_are_out_of_fold_on_training_text():
     assert probs["pair"] > 0.5 and probs["text 0"] > 0.5 > probs["text 1"]
 
 
-def test_distilling_teacher_embeddings_trains_and_ships_nothing_of_the_teacher(tiny_encoder_dir, tmp_path):
+@pytest.mark.parametrize("reader_width", [0, 16])
+def test_distilling_teacher_embeddings_trains_and_ships_nothing_of_the_teacher(tiny_encoder_dir, tmp_path, reader_width):
     import json
 
     import numpy as np
@@ -317,10 +318,13 @@ def test_distilling_teacher_embeddings_trains_and_ships_nothing_of_the_teacher(t
     rows, emb = load_teacher_embeddings(teacher)
     assert len(rows) == len(texts) and torch.allclose(emb.norm(dim=-1), torch.ones(len(texts)), atol=1e-3)
 
-    old = build_model(ModelConfig(segment_hidden=32, head_hidden=16, segment_top=False), tiny_encoder_dir)
+    # A model with an off-topic reader has a wider scoring embedding; the teacher's map reads its pooled part.
+    old = build_model(ModelConfig(segment_hidden=32, head_hidden=16, segment_top=False, reader_width=reader_width,
+                                  reader_slots=2), tiny_encoder_dir)
     save_model(old, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "old")
     config = TrainConfig(init=str(tmp_path / "old"), output_dir=str(tmp_path / "run"), tasks=["scoring"], scoring_epochs=1,
-                         scoring_batch=12, segment_top=False, device="cpu", teacher_embeddings=str(teacher))
+                         scoring_batch=12, segment_top=False, device="cpu", teacher_embeddings=str(teacher),
+                         reader_epochs=1, reader_batch=4)
     new, _ = load_model(train(config, scoring=(train_set, dev_set)))
     assert set(new.state_dict()) == set(old.state_dict())  # the map to the teacher's space stays behind
     assert not torch.equal(new.score_top[0].linear1.weight, old.score_top[0].linear1.weight)
@@ -436,6 +440,27 @@ def test_off_topic_taken_over_from_the_anchor_model_scores_as_it_does(tiny_encod
         assert torch.equal(a, b)
     with pytest.raises(ConfigError, match="needs topic_map"):
         take_off_topic(saved_reference, saved_reference, StateCache(saved_reference, tokenizer, 32), [], [])
+
+
+def test_retraining_the_scoring_path_of_a_model_with_a_reader_trains_the_reader_again(tiny_encoder_dir, tmp_path):
+    """The released model's recipe on itself: scoring reset, anchored to and taking off-topic over
+    from a model with a reader, then the reader trained again on the new layers."""
+    from modclf.bert import BertTokenizer
+    from modclf.model import ModelConfig, build_model, load_model, save_model
+
+    torch.manual_seed(0)
+    ref = build_model(ModelConfig(name="ref", segment_hidden=32, head_hidden=16, segment_top=False, score_top_layers=2,
+                                  topic_map=True, reader_width=16, reader_slots=2, reader_layer=1), tiny_encoder_dir)
+    save_model(ref, BertTokenizer.from_pretrained(tiny_encoder_dir), tmp_path / "ref")
+    config = TrainConfig(init=str(tmp_path / "ref"), output_dir=str(tmp_path / "run"), tasks=["scoring"], scoring_epochs=1,
+                         scoring_batch=12, segment_top=False, device="cpu", reader_epochs=1, reader_batch=4,
+                         anchor_weight=1.0, anchor_to=str(tmp_path / "ref"), off_topic_from_anchor=True, reset_scoring=True)
+    best = train(config, scoring=(_scoring_examples("train"), _scoring_examples("dev") * 2))
+    new, _ = load_model(best)
+    assert new.config.reader_layer == 1 and new.score_embedding_dim == 32 + 2 * 16
+    assert not torch.equal(new.score_top[0].linear1.weight, ref.score_top[0].linear1.weight)
+    assert not torch.equal(new.off_topic_reader.out[-1].weight, ref.off_topic_reader.out[-1].weight)  # trained again
+    assert "reader" in json.loads((best / "dev_metrics.json").read_text())
 
 
 def test_model_card_says_which_layers_scoring_owns(tmp_path):

@@ -613,7 +613,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 if found:
                     rows, target_rows = zip(*found)
                     target = teacher_emb[list(target_rows)].to(emb.device)
-                    mapped = to_teacher(emb[list(rows)])
+                    mapped = to_teacher(emb[list(rows), : model.encoder.config.hidden_size])  # the pooled part, as incitement reads
                     losses.append(embedding_weight * (1 - nn.functional.cosine_similarity(mapped, target, dim=-1)).mean())
             if contrastive_weight > 0:
                 losses.append(contrastive_weight * _contrastive_loss(model, emb, batch, articles))
