@@ -606,9 +606,13 @@ class ModClfModel(nn.Module):
             x, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         return self.segment_out(x)
 
+    def pooled(self, embeddings: torch.Tensor) -> torch.Tensor:
+        """The mean-pooled part of scoring embeddings (what incitement and the similarity head read),
+        without the token features or reader slots that may follow it."""
+        return embeddings[:, : self.encoder.config.hidden_size]
+
     def incitement_logits(self, comment_embeddings: torch.Tensor) -> torch.Tensor:
-        hidden = self.encoder.config.hidden_size
-        return self.incitement_head(comment_embeddings[:, :hidden]).squeeze(-1)
+        return self.incitement_head(self.pooled(comment_embeddings)).squeeze(-1)
 
     def reset_topic_map(self) -> None:
         """The topic map as the identity: off-topic first sees the embedding itself."""
@@ -619,7 +623,7 @@ class ModClfModel(nn.Module):
 
     def topic_embedding(self, embeddings: torch.Tensor) -> torch.Tensor:
         """What off-topic compares: the pooled part of scoring embeddings, through the topic map if any."""
-        pooled = embeddings[:, : self.encoder.config.hidden_size].float()
+        pooled = self.pooled(embeddings).float()
         return self.topic_map(pooled).float() if self.topic_map is not None else pooled
 
     def off_topic_logits(self, comment_embeddings: torch.Tensor, article_embeddings: torch.Tensor) -> torch.Tensor:

@@ -356,7 +356,7 @@ def take_off_topic(model, reference, cache: StateCache, keys: list[str], bank: l
     with torch.no_grad(), autocast_context(resolve_precision("auto")):
         for start in range(0, len(keys), 256):
             states, mask, ids = cache.batch(keys[start : start + 256])
-            rows.append(model.score_embed_from_states(states, mask, ids)[:, :hidden].float().cpu())
+            rows.append(model.pooled(model.score_embed_from_states(states, mask, ids)).float().cpu())
     x = torch.cat([torch.cat(rows).double(), torch.ones(len(keys), 1, dtype=torch.float64)], dim=1)
     y = torch.stack([cache.anchors[k] for k in keys]).double()
     gram = x.T @ x + ridge * len(keys) * torch.eye(x.shape[1], dtype=torch.float64)
@@ -613,7 +613,7 @@ def train_scoring(model, tokenizer, train, dev, config, rng: random.Random | Non
                 if found:
                     rows, target_rows = zip(*found)
                     target = teacher_emb[list(target_rows)].to(emb.device)
-                    mapped = to_teacher(emb[list(rows), : model.encoder.config.hidden_size])  # the pooled part, as incitement reads
+                    mapped = to_teacher(model.pooled(emb[list(rows)]))  # what incitement reads
                     losses.append(embedding_weight * (1 - nn.functional.cosine_similarity(mapped, target, dim=-1)).mean())
             if contrastive_weight > 0:
                 losses.append(contrastive_weight * _contrastive_loss(model, emb, batch, articles))
