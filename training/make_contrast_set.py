@@ -1747,6 +1747,47 @@ MENACE_PAIRS5 = [
     (("threat", "{Acid|Bleach|Petrol} in {her|his|the presenter's} face {would|will} {wipe that smile off|shut her up|sort out that attitude}. {Someone do it|Who's brave enough|Any takers}."),
      ("ordinary", "{A fine|A suspension|A formal complaint} {would|will} {wipe that smile off|teach her|sort out that attitude}. {Someone file it|Who's writing in|Write to the regulator}.")),
 ]
+# Sixth bank, train only: the fifth bank's shapes (a wish, "deserves", a question, glorification, slang,
+# a price, a warning) aimed at a match, a dish, a machine or a policy, so that the negatives that its
+# positives pulled up (figurative and object violence, docs/scoring.md m11) sit beside them.
+MENACE_TWINS6 = [
+    ("figurative", "{That striker|Our keeper|The ref} {deserves|has earned|is owed} {a roasting|the hairdryer treatment|a rocket} from the manager for {that penalty|that miss|the second goal}."),
+    ("object", "{This printer|The office fax|That photocopier} {deserves|has earned|is owed} {a bullet|a sledgehammer|a baseball bat} for {this|what it did to my report|jamming again}."),
+    ("object", "{Old laptops|Broken printers|Dead hard drives} like {that|these|mine} {should be|ought to be|need to be} {shot|smashed|put against a wall and crushed}, {no warranty needed|simple as|end of}."),
+    ("figurative", "The only good {Monday|alarm clock|meeting} is {a dead|a cancelled|a buried} one."),
+    ("figurative", "Whoever {cooked|made|baked} {this curry|the chilli|that lasagne} {deserves a medal|is a hero|did us proud}. {Next time do a double batch|Do the dessert next|Finish the pot next time}."),
+    ("object", "{Bring back|Time to bring back|We need} {the guillotine|the axe|the shredder} for {these old files|the paper forms|the whole filing system}, {starting with|first up|beginning with} {the tax returns|the 2009 receipts|the minutes}."),
+    ("figurative", "{Somebody gotta|Someone needs to|Who's gonna} {unalive|smoke|murder} {this brisket|that boss fight|this beat} {fr|no cap|already}."),
+    ("object", "{Catch me|You'll catch me} {waiting outside|outside} {the garage|the shed|the allotment} {with a bat|with something heavy|with my brother's axe} {tomorrow|one of these days|soon}, that {wasps' nest|old fence|stump} is coming down."),
+    ("object", "{How hard can it be|Is it really that hard|Why is it so hard} {for someone|for one person} to {end this bug|make that weed disappear|put that old tree stump in the ground for good}?"),
+    ("object", "{Weeds|Slugs|Cockroaches} like {these|this lot|that lot} {need|should be} {exterminated|wiped out|poisoned}, {bed by bed|row by row|every last one}."),
+    ("figurative", "{If|When} {the ref|that linesman|VAR} {gives that offside|rules the wrong way|disallows it}, {the fans will murder him on the phone-in|he'll get slaughtered on the highlights show|he'll be crucified in the papers}."),
+    ("figurative", "{Hope|I hope|Here's hoping} {their defence goes down|they sink without trace|their season dies in a ditch} {before the derby|on the way home|this week}."),
+    ("figurative", "{Time to|We need to|Only one way left:} {kill off|bury|put a bullet in} {this tired sitcom|the old logo|that awful jingle} at {p}."),
+    ("object", "{Put|Stand} {every one of them|the old printers|those broken chairs} {against a wall|in the skip|at the edge of the tip} {and be done with it|and take a hammer to them|without a second thought}."),
+    ("figurative", "{Day of reckoning|Judgement day|The axe} is coming for {the old pension scheme|these parking rules|the bus timetable}. {Mark the date|Soon|Read the consultation}."),
+    ("figurative", "{If I ever|If I|When I} {see|get|beat} {that level|the final boss|my personal best} {again|in the game|on Sunday}, {I'm going to destroy it|it's getting murdered|it won't survive}."),
+    ("object", "{The|Those} {old sheds|derelict garages|rotten beach huts} {need|deserve} {a visit with petrol|torching|burning down} {before the bonfire|on the fifth|for the bonfire}, {with the council's permit|permit and all|fire brigade on standby}."),
+    ("figurative", "{Nobody would convict|No jury would convict|No court in the land would convict} {whoever|the guy who|anyone who} {finally kills off|puts in the ground|takes out} {that ringtone|the reply-all button|the self-checkout voice}."),
+    ("object", "{A|One} {bullet|cartridge|shell} for the {clay pigeons|skeet range|gun club} costs {less than|under} {a pound|a quid|fifty pence}. {Membership|A season|The licence} costs more than you'd think."),
+    ("figurative", "{Pass|Sign} this {bill|law|order} and {it|the high street|local radio} {will be slaughtered|will be bled dry|will die a slow death}, {minister|senators|councillors}."),
+    ("object", "{I've|I have} {cleaned|oiled|loaded} {my rifle|the shotgun|grandad's air rifle} {for|ahead of} {the clay shoot|the club competition|deer season}. {Licensed and locked up|Range opens at nine|Wish me luck}."),
+    ("figurative", "{Those|These} {defenders|midfielders|full-backs} {need|want} {running ragged|flattening|bullying} {on the pitch|in the tackles|all game}. {Press them|Floor it|Don't let up}."),
+    ("figurative", "{Shame|Pity|Such a shame} {nobody|no one} {has taken a shot at|has killed off|has put a knife into} {that record|the quiz champion's streak|his crossword record} yet. {Still time|Any volunteers|Just saying}."),
+    ("object", "{Every|Each} {town|city|village} should {raise|form} {a pest patrol|armed rat catchers|its own wasp squad} and {deal with|sort out|clear out} the {rats|wasps|pigeons} {by force|with traps|for good}."),
+    ("figurative", "{Give it|Wait} {a week|a month|till the trial}. {That diet|My resolution|The new gym habit} {won't survive|won't live to see|will be dead by} {February|the weekend|payday}."),
+    ("object", "{Tell|Remind} {the landlord|your boss|that inspector} that {the boiler|the lift|the fence} {breaks easily|isn't insured|is falling apart} {round here|on this estate|after dark}."),
+    ("object", "{Do it|Do us all a favour|Go on}: {a brick|a sledgehammer|a lump hammer} {through|to|into} {the old garden wall|that rotten shed|the kitchen tiles}, it's all coming out anyway."),
+    ("figurative", "{Hunting season|Open season} {on|for} {bargains|January sales|cheap flights} {starts Monday|is open|starts now}. {No bag limit|Aim well|Bring your own bags}."),
+    ("figurative", "{That finale|The remake|That album} {should|ought to} be {hanged, drawn and quartered|shot at dawn|burned at the stake} {by the critics|in the reviews|on the forums}. {I'd write the review myself|Terrible|Happy to say so}."),
+    ("object", "{Mosques|Churches|Town halls} {burn|go up} {quickly|fast|easily} {when the wiring is this old|without sprinklers|when the fire doors are propped open}. {Fund the repairs|Check the alarms|The council should pay}."),
+    ("figurative", "{I'd|I would} {pay good money|chip in|happily pay} to see {that show|the panto|the old sitcom} {killed off|buried for good|die on stage}."),
+    ("figurative", "{You|Your lot|You people} {better|had better} {pray|hope} {we never meet|we never play you|nobody here sees your lineup} {in the final|at the quiz|on the court}. {We'll destroy you|You'll get murdered|Consider yourself warned}."),
+    ("object", "{Acid|Bleach|Petrol} on {the patio|the drain|the weeds} {would|will} {wipe out the moss|shift the stain|sort out the roots}. {Wear gloves|Rinse after|Keep the dog in}."),
+    ("figurative", "{The crowd|The fans|Our supporters} {want|are out for} {blood|his head|the manager sacked} after {that|the derby|that own goal}, {and who can blame them|it's only football|on the phone-ins at least}."),
+    ("object", "{Find|Post|Dig up} {the engine's serial number|the old router's password|the boiler's model number} {so we can pay it a visit with a hammer|and let's show it what we think|and we'll do the rest}."),
+    ("figurative", "{Hang|Shoot|Bury} {the old slogan|that logo|the tagline} {and be done with it|before the launch|tomorrow}, {nobody will miss it|it's tired|it's had its day}."),
+]
 RENDERINGS3 = 4
 # bank -> families, each a tuple of (kind, template) sides rendered at one place; all go to train.
 THIRD_BANKS = {
@@ -1757,6 +1798,7 @@ THIRD_BANKS = {
     "implicity": [(("threat", t),) for t in IMPLICIT4],
     "unrestpairy": [(("call_unrest", pos), ("peaceful_protest", neg)) for pos, neg in UNREST_PAIRS4],
     "menacepairz": MENACE_PAIRS5,
+    "menacetwinz": [((kind, t),) for kind, t in MENACE_TWINS6],
 }
 
 
