@@ -198,3 +198,10 @@ def test_base_rate_weights_give_the_set_the_rate_and_a_calibrated_model_a_small_
     plain = release.weighted_ece(probs, labels.astype(float), np.ones((1, len(probs))))[0]
     at_rate = release.weighted_ece(probs, labels.astype(float), weights[None, :])[0]
     assert at_rate < 0.02 < 0.1 < plain
+
+
+def test_a_set_where_one_swapped_pair_passes_the_precision_tolerance_cannot_judge_it():
+    # 9 x 13 pairs: one swap moves ROC-AUC by 1/117 = 0.0085 > 0.005, so int8 would be refused on one pair.
+    assert release.too_small_to_judge(np.array([True] * 9 + [False] * 13))
+    assert not release.too_small_to_judge(np.array([True] * 80 + [False] * 80))  # the holdout: 1/6,400
+    assert not release.too_small_to_judge(np.array([True] * 15 + [False] * 14))  # 210 pairs: 0.0048

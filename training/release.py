@@ -14,7 +14,8 @@ the same items:
   answers, and the share of the contrast set's threats and of the hand-written holdout threats
   (data/holdout/, phrasings no training template produced) that reach `review` or `remove`;
 - the candidate at the reduced precisions this CPU runs natively (int8; bf16 where native), against
-  its own fp32 numbers, stored in the folder for `--precision auto`.
+  its own fp32 numbers, stored in the folder for `--precision auto` (a set too small to resolve the
+  tolerance, where one swapped pair moves ROC-AUC past it, is reported and not judged).
 
 Each difference (candidate - released) gets a 95% bootstrap interval, the same resamples for both
 models (pages; comment groups for scoring). Refused when: a measured number breaks a floor in
@@ -368,6 +369,12 @@ def loso_reasons(loso: list[dict] | None, floors, scoring_changed: bool, floors_
     return missing + floors.check("scoring", measured, require_all=False)
 
 
+def too_small_to_judge(labels: np.ndarray) -> bool:
+    """Whether one swapped positive/negative pair alone moves this set's ROC-AUC past TOLERANCE: such a
+    set (the 22 hand-written off-topic contrast items) reports its precision delta but cannot judge it."""
+    return int(labels.sum()) * int((~labels).sum()) * TOLERANCE < 1
+
+
 def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> dict:
     """The candidate at each reduced precision this CPU runs natively, against its own fp32 numbers."""
     from modclf.encode import native_bf16
@@ -380,22 +387,24 @@ def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> 
     for precision in reduced:
         started = time.time()
         scores = score_examples(clf, test, precision)
-        deltas = {}
+        deltas, too_small = {}, []
         for prefix, index, label in sets:
             column = 0 if label == "incitement" else 1
             labels = np.array([float(getattr(test[i], label)) for i in index]) >= 0.5
             auc = [weighted_roc_auc(np.array([s[i][column] for i in index]), labels)[0] for s in (fp32_scores, scores)]
             deltas[f"{prefix}/roc_auc"] = float(auc[1] - auc[0])
+            if too_small_to_judge(labels):
+                too_small.append(f"{prefix}/roc_auc")
         clf.precision = precision
         predicted = [[line.label for line in clf.segment(p.raw, fmt=p.format).lines] for p in pages]
         gold = [p.labels for p in pages]
         f1 = {k: v["f1"] for k, v in line_prf(gold, predicted).items()}
         f1_fp32 = {k: v["f1"] for k, v in line_prf(gold, fp32_predictions).items()}
         line_deltas = {f"line_f1/{k}": f1[k] - f1_fp32[k] for k in f1}
-        worst_auc = max(abs(v) for v in deltas.values() if not np.isnan(v))
+        worst_auc = max(abs(v) for k, v in deltas.items() if not np.isnan(v) and k not in too_small)
         worst_f1 = max(abs(v) for v in line_deltas.values())
         out[precision] = {
-            "roc_auc_delta": deltas, "line_f1_delta": line_deltas, "pages": len(pages),
+            "roc_auc_delta": deltas, "too_small_to_judge": too_small, "line_f1_delta": line_deltas, "pages": len(pages),
             "max_abs_roc_auc_delta": worst_auc, "max_abs_line_f1_delta": worst_f1,
             "within_tolerance": bool(worst_auc <= TOLERANCE and worst_f1 <= SEGMENTATION_TOLERANCE),
             "tolerance": {"roc_auc": TOLERANCE, "line_f1": SEGMENTATION_TOLERANCE},
