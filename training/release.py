@@ -401,7 +401,7 @@ def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> 
         f1 = {k: v["f1"] for k, v in line_prf(gold, predicted).items()}
         f1_fp32 = {k: v["f1"] for k, v in line_prf(gold, fp32_predictions).items()}
         line_deltas = {f"line_f1/{k}": f1[k] - f1_fp32[k] for k in f1}
-        worst_auc = max(abs(v) for k, v in deltas.items() if not np.isnan(v) and k not in too_small)
+        worst_auc = max((abs(v) for k, v in deltas.items() if not np.isnan(v) and k not in too_small), default=0.0)
         worst_f1 = max(abs(v) for v in line_deltas.values())
         out[precision] = {
             "roc_auc_delta": deltas, "too_small_to_judge": too_small, "line_f1_delta": line_deltas, "pages": len(pages),
