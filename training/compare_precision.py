@@ -17,6 +17,7 @@ import json
 import random
 from collections import defaultdict
 
+import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
@@ -45,8 +46,15 @@ def score_examples(clf: ModClf, examples, precision: str) -> list[tuple[float, f
     return out
 
 
+def too_small_to_judge(labels: np.ndarray) -> bool:
+    """Whether one swapped positive/negative pair alone moves this set's ROC-AUC past TOLERANCE: such a
+    set (the 22 hand-written off-topic contrast items) cannot judge a precision."""
+    return int(labels.sum()) * int((~labels).sum()) * TOLERANCE < 1
+
+
 def aucs(examples, scores) -> dict:
-    """ROC-AUC per label, overall and per source (where both classes occur)."""
+    """ROC-AUC per label, overall and per source (where both classes occur, in a set large enough to
+    resolve TOLERANCE)."""
     groups = defaultdict(lambda: ([], []))
     for example, (incitement, off_topic) in zip(examples, scores):
         for label, p in (("incitement", incitement), ("off_topic", off_topic)):
@@ -56,7 +64,8 @@ def aucs(examples, scores) -> dict:
             for key in (f"{label}/all", f"{label}/{example.source}"):
                 groups[key][0].append(round(target))
                 groups[key][1].append(p)
-    return {key: roc_auc_score(y, p) for key, (y, p) in sorted(groups.items()) if len(set(y)) == 2}
+    return {key: roc_auc_score(y, p) for key, (y, p) in sorted(groups.items())
+            if len(set(y)) == 2 and not too_small_to_judge(np.array(y) == 1)}
 
 
 def segmentation_f1(clf: ModClf, pages, precision: str) -> tuple[dict, list[list[str]]]:

@@ -59,7 +59,7 @@ from modclf.training.quality import data_fingerprint, load_floors
 from modclf.training.sources import resolve_data_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_precision import TOLERANCE, score_examples  # noqa: E402
+from compare_precision import TOLERANCE, score_examples, too_small_to_judge  # noqa: E402
 from evaluate_scoring import bootstrap_weights, weighted_roc_auc  # noqa: E402
 from evaluate_segmentation import trafilatura_texts  # noqa: E402
 
@@ -367,12 +367,6 @@ def loso_reasons(loso: list[dict] | None, floors, scoring_changed: bool, floors_
     wanted = [n for n in floors.sections["scoring"].at_least if n.startswith("loso/")]
     missing = [f"{n}: no fold in --scoring-eval" for n in wanted if n not in measured]
     return missing + floors.check("scoring", measured, require_all=False)
-
-
-def too_small_to_judge(labels: np.ndarray) -> bool:
-    """Whether one swapped positive/negative pair alone moves this set's ROC-AUC past TOLERANCE: such a
-    set (the 22 hand-written off-topic contrast items) reports its precision delta but cannot judge it."""
-    return int(labels.sum()) * int((~labels).sum()) * TOLERANCE < 1
 
 
 def precision_check(clf: ModClf, test, fp32_scores, pages, fp32_predictions) -> dict:
